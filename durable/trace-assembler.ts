@@ -1,7 +1,219 @@
+/**
+ * TraceAssembler: one SQLite-backed Durable Object per traceId. It stores incoming spans, waits
+ * for the trace to go quiet, assembles it, writes it to R2 and indexes it in D1, then keeps the
+ * spans for the late-span window so a late span re-flushes the trace (version + 1).
+ *
+ * Storage shape is forced by billing: DO SQLite bills every row written and every setAlarm(), so a
+ * batch of spans is one row (spans as one JSON blob) and retries are filtered by spanId before any
+ * write. Nothing lives only in memory: the caches below are rebuilt from storage after eviction.
+ * The logic (timing, assembly, encoding, index rows) lives in pure modules; this class does I/O.
+ */
 import { DurableObject } from 'cloudflare:workers';
+import { drizzle } from 'drizzle-orm/d1';
+import { readConfig } from '../worker/config';
+import { writeTraceIndex } from '../worker/db/trace-index';
+import type { AssembledTrace, Span, TraceId } from '../worker/span/model';
+import { alarmAction, alarmAfterBatch, retryDelayMs, type AssemblerTimings } from './assembler-state';
+import { assemble } from './assemble';
+import { decodeTrace, encodeTrace } from './trace-codec';
+
+export interface AddSpansRequest {
+  traceId: TraceId;
+  spans: Span[];
+  /** the probability the edge kept this trace with */
+  sampleRate: number;
+}
+
+export interface AddSpansResult {
+  stored: number;
+  duplicates: number;
+}
+
+interface Meta {
+  traceId?: string;
+  sampleRate?: number;
+  /** version last written to R2 (0 = never) */
+  version?: number;
+  /** highest batch id included in the last write */
+  flushedBatchId?: number;
+  lastFlushAt?: number;
+  failures?: number;
+}
+
+export const traceKey = (traceId: string) => `traces/${traceId}`;
 
 export class TraceAssembler extends DurableObject<Env> {
-  async ping(): Promise<string> {
-    return 'pong';
+  private readonly sql: SqlStorage;
+  private knownIds: Set<string> | null = null;
+  private meta: Meta | null = null;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS batches (
+      id INTEGER PRIMARY KEY AUTOINCREMENT,
+      received_at INTEGER NOT NULL,
+      span_ids TEXT NOT NULL,
+      spans TEXT NOT NULL)`);
+    this.sql.exec('CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)');
+  }
+
+  private timings(): AssemblerTimings {
+    const c = readConfig(this.env as unknown as Record<string, unknown>);
+    return {
+      idleMs: c.traceIdleSeconds * 1000,
+      maxWaitMs: c.traceMaxWaitSeconds * 1000,
+      lateWindowMs: c.lateSpanWindowSeconds * 1000,
+    };
+  }
+
+  private loadMeta(): Meta {
+    if (!this.meta) {
+      const m: Record<string, unknown> = {};
+      for (const row of this.sql.exec<{ k: string; v: string }>('SELECT k, v FROM meta')) m[row.k] = JSON.parse(row.v);
+      this.meta = m as Meta;
+    }
+    return this.meta;
+  }
+
+  private saveMeta(patch: Meta): void {
+    const m = this.loadMeta();
+    for (const [k, v] of Object.entries(patch)) {
+      if ((m as Record<string, unknown>)[k] === v) continue;
+      this.sql.exec('INSERT OR REPLACE INTO meta (k, v) VALUES (?, ?)', k, JSON.stringify(v));
+      (m as Record<string, unknown>)[k] = v;
+    }
+  }
+
+  private loadKnownIds(): Set<string> {
+    if (!this.knownIds) {
+      const ids = new Set<string>();
+      for (const row of this.sql.exec<{ span_ids: string }>('SELECT span_ids FROM batches'))
+        for (const id of row.span_ids.split(',')) ids.add(id);
+      this.knownIds = ids;
+    }
+    return this.knownIds;
+  }
+
+  /** Stores the spans it has not seen yet; the RPC returns only after the write is durable. */
+  async addSpans(req: AddSpansRequest): Promise<AddSpansResult> {
+    const known = this.loadKnownIds();
+    const fresh: Span[] = [];
+    for (const span of req.spans) {
+      if (known.has(span.spanId)) continue;
+      known.add(span.spanId);
+      fresh.push(span);
+    }
+    const duplicates = req.spans.length - fresh.length;
+    if (fresh.length === 0) return { stored: 0, duplicates };
+
+    const now = Date.now();
+    const meta = this.loadMeta();
+    if (meta.traceId === undefined) this.saveMeta({ traceId: req.traceId, sampleRate: req.sampleRate });
+    this.sql.exec(
+      'INSERT INTO batches (received_at, span_ids, spans) VALUES (?, ?, ?)',
+      now,
+      fresh.map((s) => s.spanId).join(','),
+      JSON.stringify(fresh),
+    );
+    const firstPendingAt = this.firstPendingAt() ?? now;
+    const next = alarmAfterBatch(await this.ctx.storage.getAlarm(), now, firstPendingAt, this.timings());
+    if (next !== null) await this.ctx.storage.setAlarm(next);
+    return { stored: fresh.length, duplicates };
+  }
+
+  private firstPendingAt(): number | null {
+    const flushed = this.loadMeta().flushedBatchId ?? 0;
+    const row = this.sql.exec<{ t: number | null }>('SELECT MIN(received_at) AS t FROM batches WHERE id > ?', flushed).one();
+    return row.t;
+  }
+
+  async alarm(): Promise<void> {
+    const meta = this.loadMeta();
+    const last = this.sql.exec<{ t: number | null }>('SELECT MAX(received_at) AS t FROM batches').one();
+    const action = alarmAction(
+      {
+        now: Date.now(),
+        firstPendingAt: this.firstPendingAt(),
+        lastReceivedAt: last.t,
+        lastFlushAt: meta.lastFlushAt ?? null,
+      },
+      this.timings(),
+    );
+    if (action.kind === 'wait') {
+      await this.ctx.storage.setAlarm(action.until);
+      return;
+    }
+    if (action.kind === 'forget') {
+      await this.ctx.storage.deleteAll();
+      this.knownIds = null;
+      this.meta = null;
+      return;
+    }
+    try {
+      await this.flush();
+    } catch (err) {
+      // Alarms are retried only a few times by the runtime; a self-set alarm keeps retrying with
+      // backoff for as long as R2 or D1 fail, so acknowledged spans are never abandoned.
+      const failures = (meta.failures ?? 0) + 1;
+      this.saveMeta({ failures });
+      await this.ctx.storage.setAlarm(Date.now() + retryDelayMs(failures));
+      console.error(`trace ${meta.traceId}: flush failed (attempt ${failures}): ${String(err)}`);
+      throw err;
+    }
+  }
+
+  /** Every span this DO holds, plus those of an earlier write of the same trace found in R2. */
+  private async collect(): Promise<{ spans: Span[]; lateIds: Set<string>; previous: AssembledTrace | null }> {
+    const meta = this.loadMeta();
+    const flushedBatchId = meta.flushedBatchId ?? 0;
+    const spans: Span[] = [];
+    const lateIds = new Set<string>();
+    const object = await this.env.TRACES.get(traceKey(meta.traceId ?? ''));
+    const previous = object ? await decodeTrace(await object.arrayBuffer()) : null;
+    // Annotations are recomputed from scratch at every assembly.
+    if (previous) for (const { ann: _ann, ...span } of previous.spans) spans.push(span);
+    for (const row of this.sql.exec<{ id: number; spans: string }>('SELECT id, spans FROM batches ORDER BY id')) {
+      const batch = JSON.parse(row.spans) as Span[];
+      const late = previous !== null && row.id > flushedBatchId;
+      for (const span of batch) {
+        spans.push(span);
+        if (late) lateIds.add(span.spanId);
+      }
+    }
+    if (previous) for (const s of previous.spans) if (s.ann?.late) lateIds.add(s.spanId);
+    return { spans, lateIds, previous };
+  }
+
+  private async flush(): Promise<void> {
+    const meta = this.loadMeta();
+    const traceId = meta.traceId as TraceId;
+    const { spans, lateIds, previous } = await this.collect();
+    const version = Math.max(meta.version ?? 0, previous?.version ?? 0) + 1;
+    const trace = assemble({ traceId, spans, lateSpanIds: lateIds, version, sampleRate: meta.sampleRate ?? 1 });
+    const now = Date.now();
+    await this.env.TRACES.put(traceKey(traceId), await encodeTrace(trace), {
+      httpMetadata: { contentType: 'application/json', contentEncoding: 'gzip' },
+      customMetadata: { version: String(version) },
+    });
+    await writeTraceIndex(drizzle(this.env.DB), trace, now);
+    const maxId = this.sql.exec<{ m: number | null }>('SELECT MAX(id) AS m FROM batches').one().m ?? 0;
+    this.saveMeta({ version, flushedBatchId: maxId, lastFlushAt: now, failures: 0 });
+    await this.ctx.storage.setAlarm(now + this.timings().lateWindowMs);
+  }
+
+  /** The trace as it stands now, assembled from storage without writing anything (for `partial` reads). */
+  async snapshot(): Promise<AssembledTrace | null> {
+    const meta = this.loadMeta();
+    if (meta.traceId === undefined) return null;
+    const rows = [...this.sql.exec<{ spans: string }>('SELECT spans FROM batches ORDER BY id')];
+    if (rows.length === 0) return null;
+    const spans = rows.flatMap((r) => JSON.parse(r.spans) as Span[]);
+    return assemble({
+      traceId: meta.traceId as TraceId,
+      spans,
+      version: meta.version ?? 0,
+      sampleRate: meta.sampleRate ?? 1,
+    });
   }
 }

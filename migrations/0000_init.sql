@@ -1,3 +1,11 @@
+CREATE TABLE `operations` (
+	`service` text NOT NULL,
+	`operation` text NOT NULL,
+	`span_kind` text NOT NULL,
+	`last_seen_us` integer NOT NULL,
+	PRIMARY KEY(`service`, `operation`, `span_kind`)
+);
+--> statement-breakpoint
 CREATE TABLE `traces` (
 	`trace_id` text PRIMARY KEY NOT NULL,
 	`start_us` integer NOT NULL,

@@ -76,3 +76,32 @@ export function readConfig(env: VarSource): Config {
     }),
   };
 }
+
+import { parseSamplingRules, type SamplingConfig } from './sampling/decide';
+
+let rulesCache: { source: string; config: SamplingConfig } | null = null;
+
+/**
+ * The sampling configuration (SAMPLE_RATE, SAMPLING_RULES, TAIL_PRESAMPLE_RATE). Rules are parsed
+ * once per distinct source string, not per request.
+ */
+export function samplingConfig(env: VarSource): SamplingConfig {
+  const defaultRate = numberVar(env, 'SAMPLE_RATE', defaultConfig.sampleRate, { min: 0, max: 1 });
+  const tailRaw = env.TAIL_PRESAMPLE_RATE;
+  const tailPresampleRate =
+    tailRaw === undefined || tailRaw === '' ? undefined : numberVar(env, 'TAIL_PRESAMPLE_RATE', 0, { min: 0, max: 1 });
+  const rulesSource = typeof env.SAMPLING_RULES === 'string' ? env.SAMPLING_RULES : '';
+  const key = `${defaultRate}|${tailPresampleRate}|${rulesSource}`;
+  if (rulesCache?.source !== key) {
+    let rules: SamplingConfig['rules'] = [];
+    if (rulesSource.trim() !== '') {
+      try {
+        rules = parseSamplingRules(rulesSource);
+      } catch (err) {
+        throw new ConfigError('SAMPLING_RULES', err instanceof Error ? err.message : String(err));
+      }
+    }
+    rulesCache = { source: key, config: { defaultRate, rules, ...(tailPresampleRate !== undefined ? { tailPresampleRate } : {}) } };
+  }
+  return rulesCache.config;
+}

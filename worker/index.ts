@@ -1,8 +1,7 @@
-import { Hono } from 'hono';
-export { TraceAssembler } from '../durable/trace-assembler';
+/** The Worker entry: the Hono app for requests, the cron for retention, and the DO class export. */
+import { app } from './app';
 
-const app = new Hono<{ Bindings: Env }>();
-app.get('/healthz', (c) => c.json({ ok: true }));
+export { TraceAssembler } from '../durable/trace-assembler';
 
 export default {
   fetch: app.fetch,

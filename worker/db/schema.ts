@@ -6,7 +6,7 @@
  * D1 bills every row and every index entry written, so the index stays lean: times are stored in
  * microseconds (a safe JS integer, Jaeger's unit); the exact nanoseconds live in the R2 object.
  */
-import { index, integer, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
 /** One row per trace: what search lists and what the Jaeger API filters on. */
 export const traces = sqliteTable(
@@ -29,4 +29,20 @@ export const traces = sqliteTable(
     updatedAt: integer('updated_at').notNull(),
   },
   (t) => [index('traces_start').on(t.startUs), index('traces_root_service_start').on(t.rootService, t.startUs)],
+);
+
+/**
+ * Every (service, operation, span kind) seen in an assembled trace: feeds `/api/services` and
+ * `/api/operations`. Written with an upsert that only touches the row when it is an hour stale, so
+ * a busy operation costs a row write an hour, not one per trace.
+ */
+export const operations = sqliteTable(
+  'operations',
+  {
+    service: text('service').notNull(),
+    operation: text('operation').notNull(),
+    spanKind: text('span_kind').notNull(),
+    lastSeenUs: integer('last_seen_us').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.service, t.operation, t.spanKind] })],
 );

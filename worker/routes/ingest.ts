@@ -1,0 +1,140 @@
+/**
+ * Ingest routes: OTLP/HTTP (`POST /v1/traces`, protobuf or JSON, gzip ok) and Zipkin v2
+ * (`POST /api/v2/spans`). A thin shell: read the body within limits, decode (pure), sample (pure),
+ * group by trace (pure), then one Durable Object call per trace. The response is sent only after
+ * every Durable Object has durably stored its spans; when one fails the client is told to retry
+ * (503 + Retry-After) and the retry is free for the spans already stored (dedupe by spanId).
+ */
+import { Hono } from 'hono';
+import type { Context } from 'hono';
+import { readConfig, samplingConfig } from '../config';
+import { mapSettled } from '../concurrency';
+import { ApiError } from '../http-error';
+import { DecodeError } from '../ingest/decode-error';
+import { groupByTrace } from '../ingest/group';
+import { encodeExportResponse, encodeStatus } from '../ingest/otlp-response';
+import { decodeOtlpJson } from '../ingest/otlp-json';
+import { decodeOtlpProtobuf } from '../ingest/otlp-protobuf';
+import { readBody } from '../ingest/read-body';
+import { decodeZipkin } from '../ingest/zipkin';
+import { decideBatch } from '../sampling/decide';
+
+import type { DecodeResult, SpanRejection } from '../span/model';
+
+type Format = 'protobuf' | 'json';
+
+const RETRY_AFTER_SECONDS = '5';
+
+function mediaType(c: Context): string {
+  return (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+/** "resourceSpans[0]...traceId: must be ...; ... (and 12 more)" — the first few, never unbounded. */
+export function rejectionMessage(rejected: readonly SpanRejection[], max = 10): string {
+  const shown = rejected.slice(0, max).map((r) => `${r.path}: ${r.message}`);
+  if (rejected.length > max) shown.push(`(and ${rejected.length - max} more)`);
+  return shown.join('; ');
+}
+
+export interface StoreOutcome {
+  accepted: number;
+  sampledOut: number;
+  failedTraces: number;
+}
+
+/** Samples, groups and stores decoded spans; shared by both wire formats. */
+export async function storeSpans(env: Env, decoded: DecodeResult): Promise<StoreOutcome> {
+  const config = readConfig(env as unknown as Record<string, unknown>);
+  const decisions = decideBatch(decoded.spans, samplingConfig(env as unknown as Record<string, unknown>));
+  const { groups, droppedSpans } = groupByTrace(decoded.spans, (id) => decisions.get(id) ?? { forward: false, rate: 0 });
+  const results = await mapSettled(groups, config.fanoutConcurrency, (g) =>
+    env.TRACE_ASSEMBLER.get(env.TRACE_ASSEMBLER.idFromName(g.traceId)).addSpans({
+      traceId: g.traceId,
+      spans: g.spans,
+      sampleRate: g.sampleRate,
+    }),
+  );
+  let failedTraces = 0;
+  for (const [i, r] of results.entries()) {
+    if (r.status === 'rejected') {
+      failedTraces++;
+      console.error(`trace ${groups[i]!.traceId}: storing spans failed: ${String(r.reason)}`);
+    }
+  }
+  return { accepted: decoded.spans.length - droppedSpans, sampledOut: droppedSpans, failedTraces };
+}
+
+function otlpReply(c: Context, status: 200 | 400 | 413 | 415 | 503, format: Format, body: Uint8Array | string) {
+  const type = format === 'protobuf' ? 'application/x-protobuf' : 'application/json';
+  const headers: Record<string, string> = { 'content-type': type };
+  if (status === 503) headers['retry-after'] = RETRY_AFTER_SECONDS;
+  return c.body(body as never, status, headers);
+}
+
+export const ingest = new Hono<{ Bindings: Env }>();
+
+ingest.post('/v1/traces', async (c) => {
+  const type = mediaType(c);
+  const format: Format | null =
+    type === 'application/x-protobuf' || type === 'application/protobuf' ? 'protobuf' : type === 'application/json' ? 'json' : null;
+  if (!format)
+    throw new ApiError(415, `Content-Type ${type || '(none)'} is not supported: use application/x-protobuf or application/json`, 'content-type');
+  let decoded: DecodeResult;
+  try {
+    const body = await readBody(c.req.raw);
+    if (format === 'protobuf') decoded = decodeOtlpProtobuf(body);
+    else {
+      let json: unknown;
+      try {
+        json = JSON.parse(new TextDecoder().decode(body));
+      } catch (err) {
+        throw new DecodeError(`body is not valid JSON: ${(err as Error).message}`, '');
+      }
+      decoded = decodeOtlpJson(json);
+    }
+  } catch (err) {
+    if (err instanceof DecodeError) return otlpReply(c, 400, format, encodeStatus(3, err.message, format));
+    if (err instanceof ApiError) return otlpReply(c, err.status as 413 | 415 | 400, format, encodeStatus(3, err.message, format));
+    throw err;
+  }
+  const outcome = await storeSpans(c.env, decoded);
+  if (outcome.failedTraces > 0)
+    return otlpReply(
+      c,
+      503,
+      format,
+      encodeStatus(14, `${outcome.failedTraces} trace(s) could not be stored now; retry the request`, format),
+    );
+  return otlpReply(c, 200, format, encodeExportResponse(decoded.rejected.length, rejectionMessage(decoded.rejected), format));
+});
+
+ingest.post('/api/v2/spans', async (c) => {
+  const type = mediaType(c);
+  if (type !== 'application/json' && type !== '')
+    throw new ApiError(415, `Content-Type ${type} is not supported: Zipkin v2 takes application/json`, 'content-type');
+  const body = await readBody(c.req.raw);
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder().decode(body));
+  } catch (err) {
+    throw new ApiError(400, `body is not valid JSON: ${(err as Error).message}`, 'body');
+  }
+  let decoded: DecodeResult;
+  try {
+    decoded = decodeZipkin(json);
+  } catch (err) {
+    if (err instanceof DecodeError) throw new ApiError(400, err.message, err.path);
+    throw err;
+  }
+  const outcome = await storeSpans(c.env, decoded);
+  if (outcome.failedTraces > 0)
+    throw new ApiError(503, `${outcome.failedTraces} trace(s) could not be stored now; retry the request`, undefined, {
+      'retry-after': RETRY_AFTER_SECONDS,
+    });
+  if (decoded.rejected.length === 0) return c.body(null, 202);
+  // Zipkin has no partial-success shape: the valid spans are kept (202) and the body says what was not.
+  return c.json(
+    { accepted: decoded.spans.length, rejected: decoded.rejected.length, errors: decoded.rejected.map((r) => `${r.path}: ${r.message}`) },
+    202,
+  );
+});
