@@ -25,7 +25,9 @@ export default defineConfig({
               bindings: {
                 TEST_MIGRATIONS: migrations,
                 SAMPLE_RATE: '1',
-                TRACE_IDLE_SECONDS: '1',
+                // Flush as soon as a trace is quiet and forget 2 s after: tests poll the API.
+                TRACE_IDLE_SECONDS: '0',
+                LATE_SPAN_WINDOW_SECONDS: '2',
               },
             },
           }),
@@ -36,6 +38,16 @@ export default defineConfig({
           exclude: ['test/browser/**', 'test/process/**'],
           setupFiles: ['./test/apply-migrations.ts'],
           testTimeout: 30_000,
+        },
+      },
+      {
+        test: {
+          name: 'process',
+          environment: 'node',
+          include: ['test/process/**/*.test.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
         },
       },
     ],

@@ -2,6 +2,7 @@
  * Configuration in one place: the vars are read from `env` and validated once per request into a
  * typed Config that is passed down. No other module reads `env` on its own.
  */
+import { parseSamplingRules, type SamplingConfig } from './sampling/decide';
 
 export interface Config {
   /** head sampling probability in [0, 1] (design default 0.001, the seed's 0.1%) */
@@ -76,8 +77,6 @@ export function readConfig(env: VarSource): Config {
     }),
   };
 }
-
-import { parseSamplingRules, type SamplingConfig } from './sampling/decide';
 
 let rulesCache: { source: string; config: SamplingConfig } | null = null;
 
