@@ -1,0 +1,71 @@
+/**
+ * Edge CPU per span: decode + normalise + sample of a 512-span OTLP protobuf batch, next to a plain
+ * JSON.parse of the same batch as OTLP JSON (the floor any JSON ingest pays), in one run.
+ *   node scripts/run-ts.mjs bench/edge-decode.ts
+ */
+import { SpanKind, context, trace } from '@opentelemetry/api';
+import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { groupByTrace } from '../worker/ingest/group';
+import { decodeOtlpJson } from '../worker/ingest/otlp-json';
+import { decodeOtlpProtobuf } from '../worker/ingest/otlp-protobuf';
+import { decideBatch } from '../worker/sampling/decide';
+
+const BATCH = 512;
+
+function makeBatch() {
+  const exporter = new InMemorySpanExporter();
+  const services = ['api-gateway', 'auth', 'profile', 'db-proxy'].map((name) =>
+    new BasicTracerProvider({
+      resource: resourceFromAttributes({ 'service.name': name, 'host.name': `${name}-7f9c`, 'service.instance.id': `${name}-1` }),
+      spanProcessors: [new SimpleSpanProcessor(exporter)],
+    }).getTracer(name),
+  );
+  // 64 traces of 8 spans: a realistic mix of attributes and an event per trace
+  for (let t = 0; t < BATCH / 8; t++) {
+    const root = services[0]!.startSpan('GET /users/profile', {
+      kind: SpanKind.SERVER,
+      attributes: { 'http.request.method': 'GET', 'http.route': '/users/profile', 'http.response.status_code': 200, 'url.path': `/users/${t}` },
+    });
+    let ctx = trace.setSpan(context.active(), root);
+    for (let i = 1; i < 8; i++) {
+      const s = services[i % 4]!.startSpan(`op-${i}`, { kind: i % 2 ? SpanKind.CLIENT : SpanKind.SERVER, attributes: { 'peer.service': 'x', 'app.n': i, 'app.ok': true } }, ctx);
+      if (i === 3) s.addEvent('cache.miss', { key: `user:${t}` });
+      s.end();
+      ctx = trace.setSpan(ctx, s);
+    }
+    root.end();
+  }
+  return exporter.getFinishedSpans();
+}
+
+function timePerSpan(label: string, iterations: number, fn: () => void): number {
+  for (let i = 0; i < 20; i++) fn(); // warm up the JIT
+  const start = process.cpuUsage();
+  for (let i = 0; i < iterations; i++) fn();
+  const used = process.cpuUsage(start);
+  const nsPerSpan = ((used.user + used.system) * 1000) / (iterations * BATCH);
+  console.log(`${label.padEnd(52)} ${nsPerSpan.toFixed(0).padStart(7)} ns/span  (${((nsPerSpan * BATCH) / 1e6).toFixed(3)} ms/batch)`);
+  return nsPerSpan;
+}
+
+const spans = makeBatch();
+const proto = ProtobufTraceSerializer.serializeRequest(spans)!;
+const jsonText = new TextDecoder().decode(JsonTraceSerializer.serializeRequest(spans)!);
+const sampling = { defaultRate: 0.001, rules: [] };
+console.log(`edge CPU per span — ${BATCH}-span batch, protobuf ${proto.byteLength} B, JSON ${jsonText.length} B`);
+const decodeSample = timePerSpan('decode + normalise + sample + group (protobuf)', 300, () => {
+  const decoded = decodeOtlpProtobuf(proto);
+  const decisions = decideBatch(decoded.spans, sampling);
+  groupByTrace(decoded.spans, (id) => decisions.get(id) ?? { forward: false, rate: 0 });
+});
+timePerSpan('decode + normalise + sample + group (OTLP JSON)', 300, () => {
+  const decoded = decodeOtlpJson(JSON.parse(jsonText));
+  const decisions = decideBatch(decoded.spans, sampling);
+  groupByTrace(decoded.spans, (id) => decisions.get(id) ?? { forward: false, rate: 0 });
+});
+const parseOnly = timePerSpan('JSON.parse of the same batch as OTLP JSON (reference)', 300, () => {
+  JSON.parse(jsonText);
+});
+console.log(`ratio protobuf path / JSON.parse: ${(decodeSample / parseOnly).toFixed(2)}`);
