@@ -28,7 +28,7 @@ function run(cmd, cmdArgs, what) {
 
 const bin = (name) => `node_modules/.bin/${name}`;
 
-if (existsSync('web/svelte.config.js') && !(process.env.EDGETRACE_SKIP_WEB_BUILD === '1' && existsSync('web/build/index.html'))) {
+if (existsSync('web/vite.config.ts') && !(process.env.EDGETRACE_SKIP_WEB_BUILD === '1' && existsSync('web/build/index.html'))) {
   console.log('edgetrace: building the site (web/ → web/build)');
   run(bin('vite'), ['build', 'web', '--logLevel', 'warn'], 'site build');
 }

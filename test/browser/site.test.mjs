@@ -11,7 +11,7 @@ import { sendCheckoutTrace, startStack, waitSearchable, waitStored } from './sta
 
 const ROWS = '[data-testid=waterfall] [role=treeitem]';
 
-describe('edgetrace site in Chromium', { timeout: 300_000 }, () => {
+describe('edgetrace site in Chromium', { timeout: 600_000 }, () => {
   let stack;
   let browser;
   let page;

@@ -39,7 +39,7 @@ export const emptyQuery = (): SearchQuery => ({
 const GO_DURATION = /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/;
 
 /** Parse the page URL's search params; anything malformed falls back to the default. */
-export function queryFromParams(p: URLSearchParams): SearchQuery {
+export function queryFromParams(p: Pick<URLSearchParams, 'get' | 'getAll' | 'has'>): SearchQuery {
   const q = emptyQuery();
   q.service = p.get('service') ?? '';
   q.operation = p.get('operation') ?? '';

@@ -24,7 +24,7 @@ export interface TracePageState {
 
 const ids = (v: string | null) => (v ? v.split(',').filter(Boolean) : []);
 
-export function readTraceState(p: URLSearchParams): TracePageState {
+export function readTraceState(p: Pick<URLSearchParams, 'get' | 'has'>): TracePageState {
   const tab = p.get('tab');
   const depth = Number(p.get('depth'));
   return {
