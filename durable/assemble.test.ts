@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AssembledSpan } from '../worker/span/model';
 import { SpanKind, StatusCode } from '../worker/span/model';
-import { assemble } from './assemble';
+import { annotateSpans, assemble, planAssembly } from './assemble';
 import { at, kv, sid, span, str, TRACE_ID } from './test-spans';
 
 const MS = 1_000_000n;
@@ -113,5 +113,41 @@ describe('assemble', () => {
     expect(t.spans).toEqual([]);
     expect(t.summary.spanCount).toBe(0);
     expect(t.summary.durationNanos).toBe('0');
+  });
+});
+
+describe('planAssembly + annotateSpans (two passes for large traces)', () => {
+  function input() {
+    const spans = shopTrace();
+    spans.push(span({ id: 7, parent: 1, service: 'web', host: 'a', start: 10, end: 20, attributes: [kv('big', str('y'.repeat(17_000)))] }));
+    spans.push(shopTrace()[0]!); // a retried copy
+    spans.push({ ...span({ id: 8, start: 0, end: 1 }), ann: { orphan: true } } as AssembledSpan); // stale annotations
+    return spans;
+  }
+  const args = { traceId: TRACE_ID, lateSpanIds: new Set([sid(6)]), version: 4, sampleRate: 0.1 };
+
+  it('finds what assemble finds: same head, same annotated spans (in stored order)', async () => {
+    const whole = assemble({ ...args, spans: input() });
+    const plan = await planAssembly({ ...args, spans: input() });
+    expect(plan.head).toEqual({ traceId: TRACE_ID, version: 4, summary: whole.summary, warnings: whole.warnings, spanCount: whole.spans.length });
+    const chunks: AssembledSpan[][] = [];
+    // an async source, read in chunks of 2
+    async function* source() {
+      yield* input();
+    }
+    for await (const c of annotateSpans(plan, source(), 2)) chunks.push(c);
+    expect(chunks.map((c) => c.length)).toEqual([2, 2, 2, 1]);
+    const streamed = chunks.flat();
+    const sortById = (a: AssembledSpan, b: AssembledSpan) => (a.spanId < b.spanId ? -1 : 1);
+    expect([...streamed].sort(sortById)).toStrictEqual([...whole.spans].sort(sortById));
+    expect(byId(streamed, 7).attributes[0]!.value).toEqual(str('y'.repeat(16_384)));
+  });
+
+  it('refuses a second pass that does not give the same spans', async () => {
+    const plan = await planAssembly({ ...args, spans: input() });
+    const run = async () => {
+      for await (const _ of annotateSpans(plan, input().filter((s) => s.spanId !== sid(7)))) void _;
+    };
+    await expect(run()).rejects.toThrow(/pass 2 read 6 distinct spans, pass 1 read 7/);
   });
 });

@@ -4,10 +4,11 @@
  * beside each span (`ann`) and as trace-level warnings. Pure and deterministic: the same spans give
  * the same trace, so an alarm retried by the runtime writes the same object again.
  *
- * Spans without findings are passed through as they came (no copy): a 100,000-span trace must fit
- * in a Durable Object's 128 MB next to its input.
+ * Spans without findings are passed through as they came (no copy). A trace too large to hold
+ * whole (100,000 spans do not fit in a Durable Object's 128 MB as objects) goes through
+ * `planAssembly` + `annotateSpans` below instead: same findings, two streamed passes.
  */
-import type { AssembledSpan, AssembledTrace, Span, SpanAnnotations, TraceId } from '../worker/span/model';
+import type { AssembledSpan, AssembledTrace, Resource, Span, SpanAnnotations, TraceId, TraceSummary } from '../worker/span/model';
 import { toNanos } from '../worker/span/nanos';
 import { adjustClockSkew, DEFAULT_MAX_SKEW_NANOS, formatShift } from './clock-skew';
 import { dedupeSpans } from './dedupe';
@@ -35,34 +36,47 @@ function list(items: string[], total: number): string {
 
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
+/** What the storage limits did to the spans, for the warnings. */
+interface Tally {
+  spans: number;
+  values: number;
+  dropped: number;
+  /** span warning by spanId, for spans whose values were cut */
+  valueWarning: Map<string, string>;
+}
+
+const newTally = (): Tally => ({ spans: 0, values: 0, dropped: 0, valueWarning: new Map() });
+
+/** Holds a span to the limits, counting what was dropped or cut. */
+function limit(span: Span, tally: Tally): Span {
+  const r = truncateSpan(span, DEFAULT_SPAN_LIMITS);
+  if (r.span === span) return span;
+  tally.spans++;
+  tally.values += r.truncatedValues;
+  tally.dropped += r.droppedEntries;
+  if (r.truncatedValues > 0) {
+    tally.valueWarning.set(span.spanId, `${plural(r.truncatedValues, 'value was', 'values were')} cut to ${DEFAULT_SPAN_LIMITS.valueLength} characters (bytes)`);
+  }
+  return r.span;
+}
+
 export function assemble(input: AssembleInput): AssembledTrace {
-  const warnings: string[] = [];
-
   const unique = dedupeSpans(input.spans);
-  if (unique.length < input.spans.length) {
-    warnings.push(`${plural(input.spans.length - unique.length, 'copy', 'copies')} of spans already present (same spanId) dropped`);
-  }
-  const foreign = unique.filter((s) => s.traceId !== input.traceId).length;
-  if (foreign > 0) warnings.push(`${plural(foreign, 'span carries', 'spans carry')} another traceId than ${input.traceId}`);
+  const tally = newTally();
+  for (let i = 0; i < unique.length; i++) unique[i] = limit(unique[i]!, tally);
+  return assembleUnique(input, unique, input.spans.length - unique.length, tally);
+}
 
-  let truncatedSpans = 0;
-  let truncatedValues = 0;
-  let droppedEntries = 0;
-  const valueWarning = new Map<number, string>();
-  for (let i = 0; i < unique.length; i++) {
-    const r = truncateSpan(unique[i]!, DEFAULT_SPAN_LIMITS);
-    if (r.span === unique[i]) continue;
-    unique[i] = r.span;
-    truncatedSpans++;
-    truncatedValues += r.truncatedValues;
-    droppedEntries += r.droppedEntries;
-    if (r.truncatedValues > 0) {
-      valueWarning.set(i, `${plural(r.truncatedValues, 'value was', 'values were')} cut to ${DEFAULT_SPAN_LIMITS.valueLength} characters (bytes)`);
-    }
-  }
-  if (truncatedSpans > 0) {
+/** The pipeline after dedupe and limits: tree → skew → network → summary → annotations. */
+function assembleUnique(input: Omit<AssembleInput, 'spans'>, unique: Span[], duplicates: number, tally: Tally): AssembledTrace {
+  const warnings: string[] = [];
+  if (duplicates > 0) warnings.push(`${plural(duplicates, 'copy', 'copies')} of spans already present (same spanId) dropped`);
+  let foreign = 0;
+  for (const s of unique) if (s.traceId !== input.traceId) foreign++;
+  if (foreign > 0) warnings.push(`${plural(foreign, 'span carries', 'spans carry')} another traceId than ${input.traceId}`);
+  if (tally.spans > 0) {
     warnings.push(
-      `${plural(truncatedSpans, 'span was', 'spans were')} over the storage limits: ${droppedEntries} attributes, events or links dropped (counted in dropped counts), ${truncatedValues} values cut`,
+      `${plural(tally.spans, 'span was', 'spans were')} over the storage limits: ${tally.dropped} attributes, events or links dropped (counted in dropped counts), ${tally.values} values cut`,
     );
   }
 
@@ -138,7 +152,7 @@ export function assemble(input: AssembleInput): AssembledTrace {
       ann.late = true;
       any = true;
     }
-    const vw = valueWarning.get(i);
+    const vw = tally.valueWarning.get(s.spanId);
     if (vw !== undefined) {
       spanWarnings.push(vw);
       any = true;
@@ -153,4 +167,132 @@ export function assemble(input: AssembleInput): AssembledTrace {
   }
 
   return { traceId: input.traceId, version: input.version, spans: out, summary, warnings };
+}
+
+// ---- Large traces: two passes over the stored spans, never all of them in memory ----
+//
+// A span as decoded costs ~2.5 KB of heap (OTLP-shaped attributes are objects of objects), so
+// 100,000 of them alone exceed a Durable Object's 128 MB. Assembly reads only a few fields, so
+// pass 1 keeps a skeleton of each span (ids, times, kind, service, status, host attributes, with
+// shared strings and objects) and assembles that; pass 2 streams the stored spans again, chunk by
+// chunk, and attaches the annotations, for `encodeTraceStream` to write as it goes.
+
+/** Everything the trace object needs besides its spans. */
+export interface TraceHead {
+  traceId: TraceId;
+  version: number;
+  summary: TraceSummary;
+  warnings: string[];
+  /** number of spans after dedupe */
+  spanCount: number;
+}
+
+export interface AssemblyPlan {
+  head: TraceHead;
+  /** annotations by spanId (spans without findings have none) */
+  annotations: Map<string, SpanAnnotations>;
+}
+
+export type SpanSource = Iterable<Span> | AsyncIterable<Span>;
+
+/** The resource attributes `hostKey` reads; the rest of a resource does not matter to assembly. */
+const HOST_ATTRIBUTES = new Set(['host.id', 'host.ip', 'host.name', 'service.instance.id']);
+const NONE: never[] = [];
+
+/** Makes span skeletons whose repeated parts (names, services, resources, status) are shared. */
+class Skeletons {
+  private readonly strings = new Map<string, string>();
+  private readonly resources = new Map<string, Resource>();
+  private readonly statuses = new Map<number, Span['status']>();
+
+  private str(s: string): string {
+    const known = this.strings.get(s);
+    if (known !== undefined) return known;
+    this.strings.set(s, s);
+    return s;
+  }
+
+  of(span: Span): Span {
+    const hostAttrs = span.resource.attributes.filter((a) => HOST_ATTRIBUTES.has(a.key));
+    const key = JSON.stringify(hostAttrs);
+    let resource = this.resources.get(key);
+    if (resource === undefined) this.resources.set(key, (resource = { attributes: hostAttrs }));
+    let status = this.statuses.get(span.status.code);
+    if (status === undefined) this.statuses.set(span.status.code, (status = { code: span.status.code }));
+    const s: Span = {
+      traceId: this.str(span.traceId) as TraceId,
+      spanId: span.spanId,
+      name: this.str(span.name),
+      kind: span.kind,
+      service: this.str(span.service),
+      resource,
+      startTimeUnixNano: span.startTimeUnixNano,
+      endTimeUnixNano: span.endTimeUnixNano,
+      attributes: NONE,
+      events: NONE,
+      links: NONE,
+      status,
+    };
+    if (span.parentSpanId !== undefined) s.parentSpanId = span.parentSpanId;
+    return s;
+  }
+}
+
+/**
+ * Pass 1: assembles the skeletons of `spans` (read once) into the trace's head and annotations.
+ * The result equals what `assemble` finds for the same spans.
+ */
+export async function planAssembly(input: Omit<AssembleInput, 'spans'> & { spans: SpanSource }): Promise<AssemblyPlan> {
+  const seen = new Set<string>();
+  const skeletons = new Skeletons();
+  const unique: Span[] = [];
+  const tally = newTally();
+  let duplicates = 0;
+  for await (const span of input.spans) {
+    if (seen.has(span.spanId)) {
+      duplicates++;
+      continue;
+    }
+    seen.add(span.spanId);
+    unique.push(skeletons.of(limit(span, tally)));
+  }
+  seen.clear();
+  const trace = assembleUnique(input, unique, duplicates, tally);
+  const annotations = new Map<string, SpanAnnotations>();
+  for (const s of trace.spans) if (s.ann !== undefined) annotations.set(s.spanId, s.ann);
+  return {
+    head: { traceId: trace.traceId, version: trace.version, summary: trace.summary, warnings: trace.warnings, spanCount: trace.spans.length },
+    annotations,
+  };
+}
+
+/**
+ * Pass 2: the same spans again (same order), deduped and held to the limits as in pass 1, with
+ * their annotations, in chunks of `chunkSize`. Spans keep their stored order (not parents-first).
+ */
+export async function* annotateSpans(plan: AssemblyPlan, spans: SpanSource, chunkSize = 1000): AsyncGenerator<AssembledSpan[]> {
+  const seen = new Set<string>();
+  const unused = newTally();
+  let chunk: AssembledSpan[] = [];
+  let count = 0;
+  for await (const span of spans) {
+    if (seen.has(span.spanId)) continue;
+    seen.add(span.spanId);
+    const limited = limit(span, unused);
+    const ann = plan.annotations.get(span.spanId);
+    if (ann !== undefined) chunk.push({ ...limited, ann });
+    else if ('ann' in limited) {
+      const { ann: _old, ...plain } = limited as AssembledSpan;
+      chunk.push(plain);
+    } else chunk.push(limited);
+    count++;
+    if (chunk.length >= chunkSize) {
+      yield chunk;
+      chunk = [];
+    }
+  }
+  if (chunk.length > 0) yield chunk;
+  if (count !== plan.head.spanCount) {
+    throw new Error(`annotateSpans: pass 2 read ${count} distinct spans, pass 1 read ${plan.head.spanCount}: the span source must give the same spans both times`);
+  }
 }

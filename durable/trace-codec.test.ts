@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { AnyValue, AssembledTrace, SpanId, TraceId } from '../worker/span/model';
 import { SpanKind, StatusCode } from '../worker/span/model';
-import { assemble } from './assemble';
-import { decodeTrace, encodeTrace } from './trace-codec';
+import { annotateSpans, assemble, planAssembly } from './assemble';
+import { decodeTrace, encodeTrace, encodeTraceStream, openTrace, traceHead as traceHeadOf } from './trace-codec';
 import { at, kv, sid, span, str, TRACE_ID } from './test-spans';
 
 const gzipText = async (text: string): Promise<Uint8Array> =>
@@ -88,11 +88,36 @@ describe('trace codec', () => {
     const trace = assemble({ traceId: TRACE_ID, spans, version: 1, sampleRate: 1 });
     const bytes = await encodeTrace(trace);
     const lines = (await gunzipText(bytes)).split('\n');
-    expect(lines).toHaveLength(1 + 3); // header + 3 chunks of up to 1000 spans
-    const header = JSON.parse(lines[0]!) as { res: unknown[]; n: number };
-    expect(header.res).toHaveLength(3);
-    expect(header.n).toBe(2500);
+    // header, the table (before the first chunk), 3 chunks of up to 1000 spans
+    expect(lines).toHaveLength(1 + 1 + 3);
+    expect((JSON.parse(lines[0]!) as { n: number }).n).toBe(2500);
+    expect((JSON.parse(lines[1]!) as { res: unknown[] }).res).toHaveLength(3);
+    expect(lines.slice(2).map((l) => (JSON.parse(l) as unknown[]).length)).toEqual([1000, 1000, 500]);
     expect(await decodeTrace(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer)).toStrictEqual(trace);
+  });
+
+  it('streams: a two-pass write decodes to the assembled trace, chunk by chunk on reading', async () => {
+    const spans = Array.from({ length: 25 }, (_, i) => span({ id: i + 1, parent: i === 0 ? undefined : 1, service: `svc-${i % 4}`, host: `h-${i % 4}`, start: i, end: i + 0.5 }));
+    const args = { traceId: TRACE_ID, version: 2, sampleRate: 1 };
+    const plan = await planAssembly({ ...args, spans });
+    const bytes = await encodeTraceStream(plan.head, annotateSpans(plan, spans, 10));
+    const lines = (await gunzipText(bytes)).split('\n');
+    // header; then for each chunk of 10 the resources first seen in it (4 in the first), and the chunk
+    expect(lines.map((l) => (l.startsWith('[') ? 'spans' : l.startsWith('{"res"') ? 'table' : 'head'))).toEqual(['head', 'table', 'spans', 'spans', 'spans']);
+    const { head, chunks } = await openTrace(bytes);
+    expect(head).toEqual(plan.head);
+    const sizes: number[] = [];
+    for await (const c of chunks) sizes.push(c.length);
+    expect(sizes).toEqual([10, 10, 5]);
+    const whole = assemble({ ...args, spans });
+    const decoded = await decodeTrace(bytes);
+    expect(decoded.summary).toEqual(whole.summary);
+    expect([...decoded.spans].sort((a, b) => (a.spanId < b.spanId ? -1 : 1))).toStrictEqual(whole.spans);
+  });
+
+  it('refuses to write fewer spans than the head announces', async () => {
+    const trace = assemble({ traceId: TRACE_ID, spans: [span({ id: 1, start: 0, end: 1 })], version: 1, sampleRate: 1 });
+    await expect(encodeTraceStream({ ...traceHeadOf(trace), spanCount: 2 }, [trace.spans])).rejects.toThrow(/announces 2 spans, chunks held 1/);
   });
 
   it('round-trips an empty trace', async () => {
@@ -103,8 +128,9 @@ describe('trace codec', () => {
   it('refuses what it did not write, saying where', async () => {
     await expect(decodeTrace(await gzipText('{"hello":1}'))).rejects.toThrow(/line 1\.f: not an edgetrace-trace object/);
     await expect(decodeTrace(await gzipText('{"f":"edgetrace-trace","v":99}'))).rejects.toThrow(/format version 99/);
-    await expect(decodeTrace(await gzipText('{"f":"edgetrace-trace","v":1,"res":[],"scopes":[],"n":1}\n[{"i":"x","r":4}]'))).rejects.toThrow(/span 0\.r: no resource 4/);
-    await expect(decodeTrace(await gzipText('{"f":"edgetrace-trace","v":1,"res":[],"scopes":[],"n":2}\n[]'))).rejects.toThrow(/announces 2 spans, found 0/);
+    await expect(decodeTrace(await gzipText('{"f":"edgetrace-trace","v":1,"n":1}\n[{"i":"x","r":4}]'))).rejects.toThrow(/span 0\.r: no resource 4/);
+    await expect(decodeTrace(await gzipText('{"f":"edgetrace-trace","v":1,"n":2}\n[]'))).rejects.toThrow(/announces 2 spans, found 0/);
+    await expect(decodeTrace(await gzipText('{"f":"edgetrace-trace","v":1,"n":0}\n7'))).rejects.toThrow(/line 2: expected spans or a table/);
     await expect(decodeTrace(await gzipText('{"f":'))).rejects.toThrow(/line 1: not JSON/);
     await expect(decodeTrace(new Uint8Array([1, 2, 3]))).rejects.toThrow();
   });

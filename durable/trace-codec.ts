@@ -1,15 +1,16 @@
 /**
  * The R2 object format of a finished trace: gzip of newline-separated JSON.
  *
- *   line 1   header {f, v, traceId, version, summary, warnings, n, res, scopes}
- *   line 2…  JSON arrays of up to CHUNK compact spans
+ *   line 1   header {f, v, traceId, version, summary, warnings, n}
+ *   then     {res, scopes} objects adding resources/scopes to the tables, each before the first
+ *            span line that uses them, and JSON arrays of up to CHUNK compact spans
  *
  * Why this shape: a 100,000-span trace is ~50 MB as plain JSON, too much to hold as one string
  * beside the spans in a 128 MB isolate. Lines let the encoder stream chunk by chunk into
  * CompressionStream and the decoder parse chunk by chunk out of DecompressionStream, so only the
- * compressed bytes and one chunk of text are alive at once. Resources and scopes repeat on every
- * span of a service, so each distinct one is stored once in the header and spans refer to it by
- * index. Values are written in a compact tagged form that keeps every OTLP AnyValue kind exactly
+ * compressed bytes and one chunk of text are alive at once (see `planAssembly` and
+ * `annotateSpans` for a trace too large to hold whole). Resources and scopes repeat on every span
+ * of a service, so each distinct one is stored once and spans refer to it by index. Values are written in a compact tagged form that keeps every OTLP AnyValue kind exactly
  * (int64 as a decimal string, NaN/±Infinity/-0 doubles, bytes, nested lists); timestamps stay
  * decimal ns strings.
  */
@@ -28,6 +29,9 @@ import type {
   TraceSummary,
   UnixNanos,
 } from '../worker/span/model';
+import type { TraceHead } from './assemble';
+
+export type { TraceHead };
 
 const FORMAT = 'edgetrace-trace';
 const VERSION = 1;
@@ -96,6 +100,9 @@ interface Header {
   summary: TraceSummary;
   warnings: string[];
   n: number;
+}
+/** A line that adds entries to the resource and scope tables. */
+interface TableLine {
   res: CResource[];
   scopes: CScope[];
 }
@@ -159,8 +166,11 @@ function decAttrs(c: CAttrs | undefined, where: string): KeyValue[] {
  */
 class Interner<C> {
   readonly table: C[] = [];
+  /** entries already written to the object */
+  written = 0;
   private readonly byText = new Map<string, number>();
-  private readonly byObject = new Map<object, { tag: string; index: number }>();
+  // Weak: in a streamed write the spans (and their resources) of past chunks must be collectable.
+  private readonly byObject = new WeakMap<object, { tag: string; index: number }>();
   index(obj: object, tag: string, compact: () => C): number {
     const known = this.byObject.get(obj);
     if (known !== undefined && known.tag === tag) return known.index;
@@ -228,16 +238,16 @@ function encSpan(s: AssembledSpan, traceId: string, r: number, scope: number | u
   return c;
 }
 
-function decSpan(c: CSpan, h: Header, resources: Resource[], scopes: Scope[], where: string): AssembledSpan {
-  const res = h.res[c.r];
+function decSpan(c: CSpan, h: Header, services: string[], resources: Resource[], scopes: Scope[], where: string): AssembledSpan {
+  const res = resources[c.r];
   if (res === undefined) throw new Error(`${where}.r: no resource ${c.r}`);
   const s: AssembledSpan = {
     traceId: (c.t ?? h.traceId) as TraceId,
     spanId: c.i as SpanId,
     name: c.n,
     kind: c.k as AssembledSpan['kind'],
-    service: res.s,
-    resource: resources[c.r]!,
+    service: services[c.r]!,
+    resource: res,
     startTimeUnixNano: c.b as UnixNanos,
     endTimeUnixNano: c.e as UnixNanos,
     attributes: decAttrs(c.a, where),
@@ -298,56 +308,79 @@ async function collect(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> 
   return out;
 }
 
+export const traceHead = (t: AssembledTrace): TraceHead => ({
+  traceId: t.traceId,
+  version: t.version,
+  summary: t.summary,
+  warnings: t.warnings,
+  spanCount: t.spans.length,
+});
+
+function* chunksOf<T>(items: readonly T[], size: number): Generator<T[]> {
+  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
+}
+
 export async function encodeTrace(trace: AssembledTrace): Promise<Uint8Array> {
+  return encodeTraceStream(traceHead(trace), chunksOf(trace.spans, CHUNK));
+}
+
+/**
+ * Writes a trace whose spans come in chunks (for example from `annotateSpans`), pulling the next
+ * chunk only when the compressor has taken the previous one: memory stays at one chunk plus the
+ * compressed bytes. `head.spanCount` must be the number of spans the chunks hold.
+ */
+export async function encodeTraceStream(
+  head: TraceHead,
+  chunks: Iterable<AssembledSpan[]> | AsyncIterable<AssembledSpan[]>,
+): Promise<Uint8Array> {
   const resources = new Interner<CResource>();
   const scopes = new Interner<CScope>();
-
-  // Pass 1: the resource and scope tables (the header must carry them before any span line).
-  const n = trace.spans.length;
-  const resIdx = new Int32Array(n);
-  const scopeIdx = new Int32Array(n).fill(-1);
-  for (let k = 0; k < n; k++) {
-    const s = trace.spans[k]!;
-    // the service is part of a resource entry (it is normally its service.name, but not always)
-    resIdx[k] = resources.index(s.resource, s.service, () => encResource(s));
-    const scope = s.scope;
-    if (scope !== undefined) scopeIdx[k] = scopes.index(scope, '', () => encScope(scope));
-  }
-
   const header: Header = {
     f: FORMAT,
     v: VERSION,
-    traceId: trace.traceId,
-    version: trace.version,
-    summary: trace.summary,
-    warnings: trace.warnings,
-    n,
-    res: resources.table,
-    scopes: scopes.table,
+    traceId: head.traceId,
+    version: head.version,
+    summary: head.summary,
+    warnings: head.warnings,
+    n: head.spanCount,
   };
-
-  // Pass 2: lines, produced only as fast as the compressor pulls them.
+  const it = Symbol.asyncIterator in chunks ? chunks[Symbol.asyncIterator]() : chunks[Symbol.iterator]();
   const text = new TextEncoder();
-  let next = -1; // -1: header still to write
+  let started = false;
+  let count = 0;
   const source = new ReadableStream<BufferSource>({
-    pull(controller) {
-      if (next === -1) {
+    async pull(controller) {
+      if (!started) {
+        started = true;
         controller.enqueue(text.encode(JSON.stringify(header)));
-        next = 0;
         return;
       }
-      if (next >= n) {
-        controller.close();
+      const next = await it.next();
+      if (next.done) {
+        if (count !== head.spanCount) controller.error(new Error(`encodeTraceStream: head announces ${head.spanCount} spans, chunks held ${count}`));
+        else controller.close();
         return;
       }
-      const end = Math.min(n, next + CHUNK);
-      const chunk: CSpan[] = new Array<CSpan>(end - next);
-      for (let k = next; k < end; k++) {
-        const si = scopeIdx[k]!;
-        chunk[k - next] = encSpan(trace.spans[k]!, trace.traceId, resIdx[k]!, si < 0 ? undefined : si);
+      const spans = next.value;
+      const line: CSpan[] = new Array<CSpan>(spans.length);
+      for (let k = 0; k < spans.length; k++) {
+        const s = spans[k]!;
+        // the service is part of a resource entry (it is normally its service.name, but not always)
+        const r = resources.index(s.resource, s.service, () => encResource(s));
+        const scope = s.scope;
+        const si = scope === undefined ? undefined : scopes.index(scope, '', () => encScope(scope));
+        line[k] = encSpan(s, head.traceId, r, si);
       }
-      next = end;
-      controller.enqueue(text.encode('\n' + JSON.stringify(chunk)));
+      count += spans.length;
+      let out = '';
+      if (resources.written < resources.table.length || scopes.written < scopes.table.length) {
+        const table: TableLine = { res: resources.table.slice(resources.written), scopes: scopes.table.slice(scopes.written) };
+        resources.written = resources.table.length;
+        scopes.written = scopes.table.length;
+        out += '\n' + JSON.stringify(table);
+      }
+      out += '\n' + JSON.stringify(line);
+      controller.enqueue(text.encode(out));
     },
   });
   return collect(source.pipeThrough(new CompressionStream('gzip')));
@@ -361,43 +394,10 @@ function parseLine(line: string, lineNo: number): Json {
   }
 }
 
-export async function decodeTrace(bytes: Uint8Array | ArrayBuffer): Promise<AssembledTrace> {
-  const stream = new Blob([bytes as BlobPart]).stream().pipeThrough(new DecompressionStream('gzip'));
-  const reader = stream.getReader();
+/** The lines of the gzipped object, decompressed and split as they arrive. */
+async function* lines(bytes: Uint8Array | ArrayBuffer): AsyncGenerator<string> {
+  const reader = new Blob([bytes as BlobPart]).stream().pipeThrough(new DecompressionStream('gzip')).getReader();
   const utf8 = new TextDecoder('utf-8', { fatal: true });
-  let lineNo = 0;
-  let header: Header | null = null;
-  let resources: Resource[] = [];
-  let scopes: Scope[] = [];
-  const spans: AssembledSpan[] = [];
-
-  const takeLine = (line: string): void => {
-    lineNo++;
-    const json = parseLine(line, lineNo);
-    if (header === null) {
-      const h = json as unknown as Header;
-      if (typeof h !== 'object' || h === null || h.f !== FORMAT) throw new Error(`trace object line 1.f: not an ${FORMAT} object`);
-      if (h.v !== VERSION) throw new Error(`trace object line 1.v: format version ${String(h.v)} is not supported (expected ${VERSION})`);
-      header = h;
-      resources = h.res.map((r, i): Resource => {
-        const res: Resource = { attributes: decAttrs(r.a, `res[${i}]`) };
-        if (r.d !== undefined) res.droppedAttributesCount = r.d;
-        return res;
-      });
-      scopes = h.scopes.map((c, i): Scope => {
-        const s: Scope = { name: c.n };
-        if (c.v !== undefined) s.version = c.v;
-        if (c.a !== undefined) s.attributes = decAttrs(c.a, `scopes[${i}]`);
-        if (c.d !== undefined) s.droppedAttributesCount = c.d;
-        return s;
-      });
-      return;
-    }
-    if (!Array.isArray(json)) throw new Error(`trace object line ${lineNo}: expected an array of spans`);
-    const h: Header = header;
-    for (const c of json as unknown as CSpan[]) spans.push(decSpan(c, h, resources, scopes, `trace object span ${spans.length}`));
-  };
-
   // Lines are long (a chunk of spans) and arrive in many small pieces: keep the pieces of the
   // current line and join them only when a newline shows up, so no text is scanned twice.
   let pieces: string[] = [];
@@ -407,7 +407,7 @@ export async function decodeTrace(bytes: Uint8Array | ArrayBuffer): Promise<Asse
     let nl = text.indexOf('\n');
     while (nl >= 0) {
       pieces.push(text.slice(0, nl));
-      takeLine(pieces.join(''));
+      yield pieces.join('');
       pieces = [];
       text = text.slice(nl + 1);
       nl = text.indexOf('\n');
@@ -415,10 +415,65 @@ export async function decodeTrace(bytes: Uint8Array | ArrayBuffer): Promise<Asse
     if (text !== '') pieces.push(text);
     if (done) break;
   }
-  if (pieces.length > 0) takeLine(pieces.join(''));
+  if (pieces.length > 0) yield pieces.join('');
+}
 
-  const h = header as Header | null;
-  if (h === null) throw new Error('trace object: empty');
-  if (spans.length !== h.n) throw new Error(`trace object: header announces ${h.n} spans, found ${spans.length}`);
-  return { traceId: h.traceId, version: h.version, spans, summary: h.summary, warnings: h.warnings };
+/**
+ * Opens a stored trace: its head at once, its spans as chunks read on demand (so a large trace can
+ * be served without holding it whole). The chunk generator throws if the object is cut short.
+ */
+export async function openTrace(bytes: Uint8Array | ArrayBuffer): Promise<{ head: TraceHead; chunks: AsyncGenerator<AssembledSpan[]> }> {
+  const it = lines(bytes);
+  const first = await it.next();
+  if (first.done) throw new Error('trace object: empty');
+  const h = parseLine(first.value, 1) as unknown as Header;
+  if (typeof h !== 'object' || h === null || Array.isArray(h) || h.f !== FORMAT) throw new Error(`trace object line 1.f: not an ${FORMAT} object`);
+  if (h.v !== VERSION) throw new Error(`trace object line 1.v: format version ${String(h.v)} is not supported (expected ${VERSION})`);
+  const head: TraceHead = { traceId: h.traceId, version: h.version, summary: h.summary, warnings: h.warnings, spanCount: h.n };
+
+  async function* chunks(): AsyncGenerator<AssembledSpan[]> {
+    const services: string[] = [];
+    const resources: Resource[] = [];
+    const scopes: Scope[] = [];
+    let lineNo = 1;
+    let count = 0;
+    for await (const line of it) {
+      lineNo++;
+      const json = parseLine(line, lineNo);
+      if (Array.isArray(json)) {
+        const out: AssembledSpan[] = new Array<AssembledSpan>(json.length);
+        for (let k = 0; k < json.length; k++) {
+          out[k] = decSpan(json[k] as unknown as CSpan, h, services, resources, scopes, `trace object span ${count + k}`);
+        }
+        count += out.length;
+        yield out;
+      } else if (json !== null && typeof json === 'object') {
+        const t = json as unknown as TableLine;
+        for (const r of t.res ?? []) {
+          const res: Resource = { attributes: decAttrs(r.a, `res[${resources.length}]`) };
+          if (r.d !== undefined) res.droppedAttributesCount = r.d;
+          services.push(r.s);
+          resources.push(res);
+        }
+        for (const c of t.scopes ?? []) {
+          const sc: Scope = { name: c.n };
+          if (c.v !== undefined) sc.version = c.v;
+          if (c.a !== undefined) sc.attributes = decAttrs(c.a, `scopes[${scopes.length}]`);
+          if (c.d !== undefined) sc.droppedAttributesCount = c.d;
+          scopes.push(sc);
+        }
+      } else {
+        throw new Error(`trace object line ${lineNo}: expected spans or a table`);
+      }
+    }
+    if (count !== h.n) throw new Error(`trace object: header announces ${h.n} spans, found ${count}`);
+  }
+  return { head, chunks: chunks() };
+}
+
+export async function decodeTrace(bytes: Uint8Array | ArrayBuffer): Promise<AssembledTrace> {
+  const { head, chunks } = await openTrace(bytes);
+  const spans: AssembledSpan[] = [];
+  for await (const chunk of chunks) for (const s of chunk) spans.push(s);
+  return { traceId: head.traceId, version: head.version, spans, summary: head.summary, warnings: head.warnings };
 }

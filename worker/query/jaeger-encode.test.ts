@@ -3,7 +3,8 @@ import { assemble } from '../../durable/assemble';
 import { at, kv, sid, span, str, TRACE_ID } from '../../durable/test-spans';
 import type { AssembledSpan, SpanId, TraceId } from '../span/model';
 import { SpanKind, StatusCode } from '../span/model';
-import { type JaegerTag, toJaegerTag, toJaegerTrace } from './jaeger-encode';
+import { traceHead } from '../../durable/trace-codec';
+import { type JaegerTag, jaegerTraceJson, toJaegerTag, toJaegerTrace } from './jaeger-encode';
 
 const US = (ms: number) => Number((BigInt(at(ms)) / 1000n).toString());
 
@@ -152,5 +153,23 @@ describe('toJaegerTag', () => {
       value: '{"a":1.5,"b":[]}',
     });
     expect(toJaegerTag('e', {})).toEqual({ key: 'e', type: 'string', value: '' });
+  });
+});
+
+describe('jaegerTraceJson', () => {
+  it('streams the same trace as toJaegerTrace, chunk by chunk', async () => {
+    const t = trace();
+    const pieces: string[] = [];
+    const chunks = [t.spans.slice(0, 1), [], t.spans.slice(1, 3), t.spans.slice(3)];
+    for await (const p of jaegerTraceJson(traceHead(t), chunks, { partial: true })) pieces.push(p);
+    expect(pieces.length).toBe(5);
+    expect(JSON.parse(pieces.join(''))).toEqual(toJaegerTrace(t, { partial: true }));
+  });
+
+  it('writes an empty span list and null warnings for an empty trace', async () => {
+    const t = assemble({ traceId: TRACE_ID, spans: [], version: 1, sampleRate: 1 });
+    let text = '';
+    for await (const p of jaegerTraceJson(traceHead(t), [])) text += p;
+    expect(JSON.parse(text)).toEqual({ traceID: TRACE_ID, spans: [], processes: {}, warnings: null, partial: false, version: 1 });
   });
 });

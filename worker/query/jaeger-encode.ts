@@ -10,6 +10,7 @@
  */
 import type { AnyValue, AssembledSpan, AssembledTrace, KeyValue, Resource } from '../span/model';
 import { SpanKind, StatusCode } from '../span/model';
+import type { TraceHead } from '../../durable/assemble';
 
 export type JaegerTagType = 'string' | 'bool' | 'int64' | 'float64' | 'binary';
 
@@ -235,4 +236,29 @@ export function toJaegerTrace(trace: AssembledTrace, opts?: { partial?: boolean 
     partial: opts?.partial ?? false,
     version: trace.version,
   };
+}
+
+/**
+ * The same Jaeger trace as JSON text, written piece by piece from chunks of spans (as
+ * `openTrace` reads them from R2): a 100,000-span trace decoded whole would not fit in a Worker's
+ * 128 MB, so the route can stream this into its response instead. Processes follow the spans,
+ * since they are known only once every span has been seen (JSON key order does not matter).
+ */
+export async function* jaegerTraceJson(
+  head: TraceHead,
+  chunks: Iterable<AssembledSpan[]> | AsyncIterable<AssembledSpan[]>,
+  opts?: { partial?: boolean },
+): AsyncGenerator<string> {
+  const processes = new Processes();
+  yield `{"traceID":${JSON.stringify(head.traceId)},"spans":[`;
+  let first = true;
+  for await (const chunk of chunks) {
+    if (chunk.length === 0) continue;
+    const text = JSON.stringify(chunk.map((s) => toJaegerSpan(s, processes.id(s.service, s.resource))));
+    // the chunk's array brackets dropped: its spans join the one `spans` array
+    yield (first ? '' : ',') + text.slice(1, -1);
+    first = false;
+  }
+  const warnings = head.warnings.length > 0 ? head.warnings : null;
+  yield `],"processes":${JSON.stringify(processes.map)},"warnings":${JSON.stringify(warnings)},"partial":${opts?.partial ?? false},"version":${head.version}}`;
 }
