@@ -11,11 +11,11 @@
 import { DurableObject } from 'cloudflare:workers';
 import { drizzle } from 'drizzle-orm/d1';
 import { readConfig } from '../worker/config';
-import { writeTraceIndex } from '../worker/db/trace-index';
-import type { AssembledTrace, Span, TraceId } from '../worker/span/model';
+import { TraceIndexAccumulator } from '../worker/db/trace-index';
+import type { AssembledSpan, AssembledTrace, Span, TraceId } from '../worker/span/model';
 import { alarmAction, alarmAfterBatch, retryDelayMs, type AssemblerTimings } from './assembler-state';
-import { assemble } from './assemble';
-import { decodeTrace, encodeTrace } from './trace-codec';
+import { annotateSpans, assemble, planAssembly } from './assemble';
+import { encodeTraceStream, openTrace } from './trace-codec';
 
 export interface AddSpansRequest {
   traceId: TraceId;
@@ -163,43 +163,70 @@ export class TraceAssembler extends DurableObject<Env> {
     }
   }
 
-  /** Every span this DO holds, plus those of an earlier write of the same trace found in R2. */
-  private async collect(): Promise<{ spans: Span[]; lateIds: Set<string>; previous: AssembledTrace | null }> {
-    const meta = this.loadMeta();
-    const flushedBatchId = meta.flushedBatchId ?? 0;
-    const spans: Span[] = [];
-    const lateIds = new Set<string>();
-    const object = await this.env.TRACES.get(traceKey(meta.traceId ?? ''));
-    const previous = object ? await decodeTrace(await object.arrayBuffer()) : null;
-    // Annotations are recomputed from scratch at every assembly.
-    if (previous) for (const { ann: _ann, ...span } of previous.spans) spans.push(span);
-    for (const row of this.sql.exec<{ id: number; spans: string }>('SELECT id, spans FROM batches ORDER BY id')) {
-      const batch = JSON.parse(row.spans) as Span[];
+  /**
+   * Every span of the trace, read as a stream: those of an earlier write of the same trace found in
+   * R2 (merge, so a span arriving after this DO forgot the trace never overwrites it), then the
+   * stored batches up to `maxBatchId`. Rows are fetched one query at a time, never through a cursor
+   * held across an await, and batches that arrive during the flush are left for the next one.
+   */
+  private async *spanSource(previous: Uint8Array | null, maxBatchId: number, lateIds: Set<string> | null): AsyncGenerator<Span> {
+    if (previous) {
+      const { chunks } = await openTrace(previous);
+      for await (const chunk of chunks)
+        for (const { ann, ...span } of chunk) {
+          // annotations are recomputed at every assembly; only "late" is history worth keeping
+          if (ann?.late) lateIds?.add(span.spanId);
+          yield span;
+        }
+    }
+    const flushedBatchId = this.loadMeta().flushedBatchId ?? 0;
+    let id = 0;
+    for (;;) {
+      const row = this.sql
+        .exec<{ id: number; spans: string }>('SELECT id, spans FROM batches WHERE id > ? AND id <= ? ORDER BY id LIMIT 1', id, maxBatchId)
+        .toArray()[0];
+      if (!row) return;
+      id = row.id;
       const late = previous !== null && row.id > flushedBatchId;
-      for (const span of batch) {
-        spans.push(span);
-        if (late) lateIds.add(span.spanId);
+      for (const span of JSON.parse(row.spans) as Span[]) {
+        if (late) lateIds?.add(span.spanId);
+        yield span;
       }
     }
-    if (previous) for (const s of previous.spans) if (s.ann?.late) lateIds.add(s.spanId);
-    return { spans, lateIds, previous };
   }
 
   private async flush(): Promise<void> {
     const meta = this.loadMeta();
     const traceId = meta.traceId as TraceId;
-    const { spans, lateIds, previous } = await this.collect();
-    const version = Math.max(meta.version ?? 0, previous?.version ?? 0) + 1;
-    const trace = assemble({ traceId, spans, lateSpanIds: lateIds, version, sampleRate: meta.sampleRate ?? 1 });
+    const maxBatchId = this.sql.exec<{ m: number | null }>('SELECT MAX(id) AS m FROM batches').one().m ?? 0;
+    const object = await this.env.TRACES.get(traceKey(traceId));
+    const previous = object ? new Uint8Array(await object.arrayBuffer()) : null;
+    const previousVersion = previous ? (await openTrace(previous)).head.version : 0;
+    const version = Math.max(meta.version ?? 0, previousVersion) + 1;
+
+    // Pass 1 finds the tree, skew, network time and summary from span skeletons; pass 2 streams the
+    // spans again with their annotations into the compressed object. A 100,000-span trace never
+    // sits whole in the DO's 128 MB.
+    const lateSpanIds = new Set<string>();
+    const plan = await planAssembly({ traceId, spans: this.spanSource(previous, maxBatchId, lateSpanIds), lateSpanIds, version, sampleRate: meta.sampleRate ?? 1 });
+    const index = new TraceIndexAccumulator();
+    const bytes = await encodeTraceStream(plan.head, this.indexed(annotateSpans(plan, this.spanSource(previous, maxBatchId, null)), index));
     const now = Date.now();
-    await this.env.TRACES.put(traceKey(traceId), await encodeTrace(trace), {
-      httpMetadata: { contentType: 'application/json', contentEncoding: 'gzip' },
+    await this.env.TRACES.put(traceKey(traceId), bytes, {
+      httpMetadata: { contentType: 'application/x-ndjson', contentEncoding: 'gzip' },
       customMetadata: { version: String(version) },
     });
-    await writeTraceIndex(drizzle(this.env.DB), trace, now);
-    const maxId = this.sql.exec<{ m: number | null }>('SELECT MAX(id) AS m FROM batches').one().m ?? 0;
-    this.saveMeta({ version, flushedBatchId: maxId, lastFlushAt: now, failures: 0 });
+    await index.write(drizzle(this.env.DB), plan.head.summary, now);
+    this.saveMeta({ version, flushedBatchId: maxBatchId, lastFlushAt: now, failures: 0 });
     await this.ctx.storage.setAlarm(now + this.timings().lateWindowMs);
+  }
+
+  /** Passes chunks through while the index accumulator looks at every span. */
+  private async *indexed(chunks: AsyncGenerator<AssembledSpan[]>, index: TraceIndexAccumulator): AsyncGenerator<AssembledSpan[]> {
+    for await (const chunk of chunks) {
+      for (const span of chunk) index.add(span);
+      yield chunk;
+    }
   }
 
   /** The trace as it stands now, assembled from storage without writing anything (for `partial` reads). */
