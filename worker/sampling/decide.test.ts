@@ -73,9 +73,14 @@ const spanShapeArb = fc.record({
   gold: fc.boolean(),
   request: fc.nat(3),
 });
-const traceArb = fc.record({ traceId: traceIdArb, spans: fc.array(spanShapeArb, { minLength: 1, maxLength: 8 }) });
+const traceArb: fc.Arbitrary<TraceShape> = fc.record({ traceId: traceIdArb, spans: fc.array(spanShapeArb, { minLength: 1, maxLength: 8 }) });
 
-function build(t: fc.RecordValue<{ traceId: TraceId; spans: { service: string; kind: SpanKind; gold: boolean; request: number }[] }>) {
+interface TraceShape {
+  traceId: TraceId;
+  spans: { service: string; kind: SpanKind; gold: boolean; request: number }[];
+}
+
+function build(t: TraceShape): { request: number; span: Span }[] {
   return t.spans.map((s) => ({
     request: s.request,
     span: makeSpan({ traceId: t.traceId, service: s.service, kind: s.kind, attributes: s.gold ? [str('tier', 'gold')] : [] }),
