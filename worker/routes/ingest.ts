@@ -93,7 +93,7 @@ ingest.post('/v1/traces', async (c) => {
       decoded = decodeOtlpJson(json);
     }
   } catch (err) {
-    if (err instanceof DecodeError) return otlpReply(c, 400, format, encodeStatus(3, err.message, format));
+    if (err instanceof DecodeError) return otlpReply(c, err.status, format, encodeStatus(3, err.message, format));
     if (err instanceof ApiError) return otlpReply(c, err.status as 413 | 415 | 400, format, encodeStatus(3, err.message, format));
     throw err;
   }
@@ -105,7 +105,8 @@ ingest.post('/v1/traces', async (c) => {
       format,
       encodeStatus(14, `${outcome.failedTraces} trace(s) could not be stored now; retry the request`, format),
     );
-  return otlpReply(c, 200, format, encodeExportResponse(decoded.rejected.length, rejectionMessage(decoded.rejected), format));
+  const message = [rejectionMessage(decoded.rejected), ...(decoded.warnings ?? [])].filter(Boolean).join('; ');
+  return otlpReply(c, 200, format, encodeExportResponse(decoded.rejected.length, message, format));
 });
 
 ingest.post('/api/v2/spans', async (c) => {
@@ -123,7 +124,7 @@ ingest.post('/api/v2/spans', async (c) => {
   try {
     decoded = decodeZipkin(json);
   } catch (err) {
-    if (err instanceof DecodeError) throw new ApiError(400, err.message, err.path);
+    if (err instanceof DecodeError) throw new ApiError(err.status, err.message, err.path);
     throw err;
   }
   const outcome = await storeSpans(c.env, decoded);
@@ -131,10 +132,15 @@ ingest.post('/api/v2/spans', async (c) => {
     throw new ApiError(503, `${outcome.failedTraces} trace(s) could not be stored now; retry the request`, undefined, {
       'retry-after': RETRY_AFTER_SECONDS,
     });
-  if (decoded.rejected.length === 0) return c.body(null, 202);
+  if (decoded.rejected.length === 0 && !decoded.warnings) return c.body(null, 202);
   // Zipkin has no partial-success shape: the valid spans are kept (202) and the body says what was not.
   return c.json(
-    { accepted: decoded.spans.length, rejected: decoded.rejected.length, errors: decoded.rejected.map((r) => `${r.path}: ${r.message}`) },
+    {
+      accepted: decoded.spans.length,
+      rejected: decoded.rejected.length,
+      errors: decoded.rejected.map((r) => `${r.path}: ${r.message}`),
+      warnings: decoded.warnings ?? [],
+    },
     202,
   );
 });

@@ -167,4 +167,6 @@ export interface SpanRejection {
 export interface DecodeResult {
   spans: Span[];
   rejected: SpanRejection[];
+  /** things the decoder accepted but the client should know (unknown fields ignored, ...) */
+  warnings?: string[];
 }
