@@ -50,6 +50,11 @@ export class TraceAssembler extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
+    this.createTables();
+  }
+
+  /** Idempotent; run on every start and again after `deleteAll()` drops the tables. */
+  private createTables(): void {
     this.sql.exec(`CREATE TABLE IF NOT EXISTS batches (
       id INTEGER PRIMARY KEY AUTOINCREMENT,
       received_at INTEGER NOT NULL,
@@ -148,6 +153,8 @@ export class TraceAssembler extends DurableObject<Env> {
       await this.ctx.storage.deleteAll();
       this.knownIds = null;
       this.meta = null;
+      // this instance may live on and take a later span of the trace
+      this.createTables();
       return;
     }
     try {

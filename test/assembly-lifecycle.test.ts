@@ -116,6 +116,11 @@ describe('late and retried spans', () => {
 
 describe('faults: nothing acknowledged is lost', () => {
   type Bindings = { TRACES: R2Bucket; DB: D1Database };
+  /** A binding's own member, methods bound to it (runtime objects refuse another `this`). */
+  const bound = (target: object, p: string | symbol) => {
+    const v = Reflect.get(target, p) as unknown;
+    return typeof v === 'function' ? v.bind(target) : v;
+  };
   /** Swaps a binding of one live DO instance for a wrapper whose writes fail, until restored. */
   async function breakBinding(traceId: string, which: 'TRACES' | 'DB'): Promise<() => Promise<void>> {
     const stub = stubFor(traceId);
@@ -124,8 +129,8 @@ describe('faults: nothing acknowledged is lost', () => {
       const real = holder.env[which];
       const failing =
         which === 'TRACES'
-          ? new Proxy(real as R2Bucket, { get: (t, p) => (p === 'put' ? () => Promise.reject(new Error('R2 unavailable')) : Reflect.get(t, p)) })
-          : new Proxy(real as D1Database, { get: (t, p) => (p === 'batch' ? () => Promise.reject(new Error('D1 unavailable')) : Reflect.get(t, p)) });
+          ? new Proxy(real as R2Bucket, { get: (t, p) => (p === 'put' ? () => Promise.reject(new Error('R2 unavailable')) : bound(t, p)) })
+          : new Proxy(real as D1Database, { get: (t, p) => (p === 'batch' ? () => Promise.reject(new Error('D1 unavailable')) : bound(t, p)) });
       holder.env = { ...holder.env, [which]: failing };
     });
     return () =>
@@ -147,7 +152,8 @@ describe('faults: nothing acknowledged is lost', () => {
     await restore();
     await runDurableObjectAlarm(stub);
     await waitForTrace(traceId, 3, 1);
-    expect(await indexRow(traceId)).toMatchObject({ version: 1, span_count: 3 });
+    // With D1 down, the R2 object was already written once: the retry merges into it (no span twice).
+    expect(await indexRow(traceId)).toMatchObject({ version: which === 'TRACES' ? 1 : 2, span_count: 3 });
   });
 
   it('a DO that fails for one trace of a batch: the edge answers 503 + Retry-After and the retry brings every span', async () => {
