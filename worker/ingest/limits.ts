@@ -46,12 +46,12 @@ export interface DecodeOptions {
 export interface ResolvedOptions {
   limits: IngestLimits;
   nowNanos: bigint;
-  /** latest acceptable start */
-  latestStartNanos: bigint;
+  /** latest acceptable start, ns as a decimal string */
+  latestStart: string;
 }
 
 export function resolveOptions(opts: DecodeOptions = {}): ResolvedOptions {
   const limits = { ...defaultIngestLimits, ...opts.limits };
   const nowNanos = opts.nowNanos ?? BigInt(Date.now()) * 1_000_000n;
-  return { limits, nowNanos, latestStartNanos: nowNanos + BigInt(limits.maxFutureSeconds) * 1_000_000_000n };
+  return { limits, nowNanos, latestStart: (nowNanos + BigInt(limits.maxFutureSeconds) * 1_000_000_000n).toString() };
 }

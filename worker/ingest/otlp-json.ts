@@ -7,7 +7,7 @@
  */
 import { DecodeError, FieldError, joinPath } from './decode-error';
 import { resolveOptions, type DecodeOptions, type ResolvedOptions } from './limits';
-import { checkCount, checkLength, checkParentId, checkSpan, checkSpanId, checkTraceId, quote } from './span-check';
+import { checkCount, checkLength, checkParentId, checkSpan, checkSpanId, checkTraceId, compareDecimal, quote } from './span-check';
 import type {
   AnyValue,
   DecodeResult,
@@ -102,13 +102,14 @@ function optArray(obj: Json, key: string): unknown[] {
 }
 
 const UINT = /^\d{1,20}$/;
+const MAX_UINT64 = '18446744073709551615';
 const INT = /^-?\d{1,20}$/;
 
 /** A uint64 field (times): a decimal string or a non-negative whole number. */
 function uint64(v: unknown, field: string): string {
   if (typeof v === 'string' && UINT.test(v)) {
-    const n = BigInt(v);
-    if (n < 2n ** 64n) return n.toString();
+    const canonical = v.replace(/^0+(?=\d)/, '');
+    if (compareDecimal(canonical, MAX_UINT64) <= 0) return canonical;
   }
   if (typeof v === 'number' && Number.isInteger(v) && v >= 0) return BigInt(v).toString();
   throw new FieldError(field, `must be an unsigned 64-bit integer (a decimal string or number), got ${typeName(v)}`);
@@ -144,6 +145,7 @@ function anyValue(v: unknown, field: string, opts: ResolvedOptions, depth: numbe
   if ('intValue' in v) {
     const i = v.intValue;
     if (typeof i === 'string' && INT.test(i)) {
+      if (i.length < 18 && !/^-?0\d/.test(i) && i !== '-0') return { intValue: i };
       const n = BigInt(i);
       if (n >= -(2n ** 63n) && n < 2n ** 63n) return { intValue: n.toString() };
     }

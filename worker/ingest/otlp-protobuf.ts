@@ -25,23 +25,46 @@ import type {
   UnixNanos,
 } from '../span/model';
 
-/** Reads a KeyValue list entry by entry, counting against the limit. */
-function keyValue(r: Reader, field: string, opts: ResolvedOptions, depth: number): KeyValue {
+/**
+ * Attribute readers work in place on the span's reader (enter/leave, no reader per value) and build
+ * no path strings unless something is wrong: `within` adds the path on the way out of an error.
+ */
+function within<T>(field: () => string, f: () => T): T {
+  try {
+    return f();
+  } catch (err) {
+    if (err instanceof FieldError) throw new FieldError(joinPath(field(), err.field), err.message);
+    throw err;
+  }
+}
+
+/** The KeyValue message at the cursor. */
+function keyValue(r: Reader, opts: ResolvedOptions, depth: number): KeyValue {
+  const outer = r.enter();
   let key = '';
   let value: AnyValue = {};
   while (!r.done) {
     const tag = r.uint32();
     const num = tag >>> 3;
     if (num === 1 && (tag & 7) === WireType.LEN) key = r.string();
-    else if (num === 2 && (tag & 7) === WireType.LEN) value = anyValue(r.sub(), `${field}.value`, opts, depth);
+    else if (num === 2 && (tag & 7) === WireType.LEN) {
+      try {
+        value = anyValue(r, opts, depth);
+      } catch (err) {
+        throw prefix('value', err);
+      }
+    }
     else r.skip(tag & 7);
   }
-  checkLength(key, opts.limits.maxNameLength, `${field}.key`);
+  r.leave(outer);
+  checkLength(key, opts.limits.maxNameLength, 'key');
   return { key, value };
 }
 
-function anyValue(r: Reader, field: string, opts: ResolvedOptions, depth: number): AnyValue {
-  if (depth > opts.limits.maxValueDepth) throw new FieldError(field, `nests deeper than the limit of ${opts.limits.maxValueDepth}`);
+/** The AnyValue message at the cursor. */
+function anyValue(r: Reader, opts: ResolvedOptions, depth: number): AnyValue {
+  if (depth > opts.limits.maxValueDepth) throw new FieldError('', `nests deeper than the limit of ${opts.limits.maxValueDepth}`);
+  const outer = r.enter();
   let value: AnyValue = {};
   while (!r.done) {
     const tag = r.uint32();
@@ -49,7 +72,7 @@ function anyValue(r: Reader, field: string, opts: ResolvedOptions, depth: number
     switch (tag >>> 3) {
       case 1:
         if (wire !== WireType.LEN) break;
-        value = { stringValue: checkLength(r.string(), opts.limits.maxValueLength, `${field}.stringValue`) };
+        value = { stringValue: checkLength(r.string(), opts.limits.maxValueLength, 'stringValue') };
         continue;
       case 2:
         if (wire !== WireType.VARINT) break;
@@ -68,43 +91,49 @@ function anyValue(r: Reader, field: string, opts: ResolvedOptions, depth: number
       }
       case 5: {
         if (wire !== WireType.LEN) break;
-        const a = r.sub();
         const values: AnyValue[] = [];
-        while (!a.done) {
-          const t = a.uint32();
+        const arrayEnd = r.enter();
+        while (!r.done) {
+          const t = r.uint32();
           if (t >>> 3 === 1 && (t & 7) === WireType.LEN) {
-            values.push(anyValue(a.sub(), `${field}.arrayValue.values[${values.length}]`, opts, depth + 1));
-            checkCount(values.length, opts.limits.maxAttributes, `${field}.arrayValue.values`);
-          } else a.skip(t & 7);
+            const i = values.length;
+            values.push(within(() => `arrayValue.values[${i}]`, () => anyValue(r, opts, depth + 1)));
+            checkCount(values.length, opts.limits.maxAttributes, 'arrayValue.values');
+          } else r.skip(t & 7);
         }
+        r.leave(arrayEnd);
         value = { arrayValue: { values } };
         continue;
       }
       case 6: {
         if (wire !== WireType.LEN) break;
-        value = { kvlistValue: { values: keyValues(r.sub(), `${field}.kvlistValue.values`, opts, depth + 1) } };
+        const listEnd = r.enter();
+        const values = within(() => 'kvlistValue.values', () => keyValues(r, opts, depth + 1));
+        r.leave(listEnd);
+        value = { kvlistValue: { values } };
         continue;
       }
       case 7: {
         if (wire !== WireType.LEN) break;
-        const b64 = toBase64(r.bytes());
-        value = { bytesValue: checkLength(b64, opts.limits.maxValueLength, `${field}.bytesValue`) };
+        value = { bytesValue: checkLength(toBase64(r.bytes()), opts.limits.maxValueLength, 'bytesValue') };
         continue;
       }
     }
     r.skip(wire);
   }
+  r.leave(outer);
   return value;
 }
 
-/** A message whose field 1 is `repeated KeyValue` (KeyValueList). */
-function keyValues(r: Reader, field: string, opts: ResolvedOptions, depth: number): KeyValue[] {
+/** The fields of a KeyValueList the reader is inside: field 1 is `repeated KeyValue`. */
+function keyValues(r: Reader, opts: ResolvedOptions, depth: number): KeyValue[] {
   const out: KeyValue[] = [];
   while (!r.done) {
     const t = r.uint32();
     if (t >>> 3 === 1 && (t & 7) === WireType.LEN) {
-      out.push(keyValue(r.sub(), `${field}[${out.length}]`, opts, depth));
-      checkCount(out.length, opts.limits.maxAttributes, field);
+      const i = out.length;
+      out.push(within(() => `[${i}]`, () => keyValue(r, opts, depth)));
+      checkCount(out.length, opts.limits.maxAttributes, '');
     } else r.skip(t & 7);
   }
   return out;
@@ -116,10 +145,19 @@ function toBase64(bytes: Uint8Array): string {
   return btoa(s);
 }
 
-/** Appends one KeyValue (the payload of a `repeated KeyValue` field) to `list`. */
+/** Appends the KeyValue at the cursor (one entry of a `repeated KeyValue` field) to `list`. */
 function pushAttribute(r: Reader, list: KeyValue[], field: string, opts: ResolvedOptions): void {
-  list.push(keyValue(r.sub(), `${field}[${list.length}]`, opts, 1));
+  try {
+    list.push(keyValue(r, opts, 1));
+  } catch (err) {
+    throw prefix(`${field}[${list.length}]`, err);
+  }
   checkCount(list.length, opts.limits.maxAttributes, field);
+}
+
+/** The error with `field` put in front of the path a FieldError names. */
+function prefix(field: string, err: unknown): unknown {
+  return err instanceof FieldError ? new FieldError(joinPath(field, err.field), err.message) : err;
 }
 
 function resourceOf(r: Reader, opts: ResolvedOptions): { resource: Resource; service: string } {
@@ -157,42 +195,49 @@ function scopeOf(r: Reader, opts: ResolvedOptions): Scope {
 }
 
 function eventOf(r: Reader, field: string, opts: ResolvedOptions): SpanEvent {
-  const event: SpanEvent = { timeUnixNano: '0' as UnixNanos, name: '', attributes: [] };
+  let time = '0';
+  let name = '';
+  let dropped = 0;
+  const attributes: KeyValue[] = [];
   while (!r.done) {
     const tag = r.uint32();
     const wire = tag & 7;
     const num = tag >>> 3;
-    if (num === 1 && wire === WireType.FIXED64) event.timeUnixNano = r.fixed64String() as UnixNanos;
-    else if (num === 2 && wire === WireType.LEN) event.name = checkLength(r.string(), opts.limits.maxNameLength, `${field}.name`);
-    else if (num === 3 && wire === WireType.LEN) pushAttribute(r, event.attributes, `${field}.attributes`, opts);
-    else if (num === 4 && wire === WireType.VARINT) event.droppedAttributesCount = r.uint32() || undefined;
+    if (num === 1 && wire === WireType.FIXED64) time = r.fixed64String();
+    else if (num === 2 && wire === WireType.LEN) name = checkLength(r.string(), opts.limits.maxNameLength, `${field}.name`);
+    else if (num === 3 && wire === WireType.LEN) pushAttribute(r, attributes, `${field}.attributes`, opts);
+    else if (num === 4 && wire === WireType.VARINT) dropped = r.uint32();
     else r.skip(wire);
   }
-  if (!event.droppedAttributesCount) delete event.droppedAttributesCount;
+  const event: SpanEvent = { timeUnixNano: time as UnixNanos, name, attributes };
+  if (dropped) event.droppedAttributesCount = dropped;
   return event;
 }
 
 function linkOf(r: Reader, field: string, opts: ResolvedOptions): SpanLink {
   let traceId = '';
   let spanId = '';
-  const link = { attributes: [] as KeyValue[] } as SpanLink;
+  let traceState = '';
+  let dropped = 0;
+  let flags = 0;
+  const attributes: KeyValue[] = [];
   while (!r.done) {
     const tag = r.uint32();
     const wire = tag & 7;
     const num = tag >>> 3;
     if (num === 1 && wire === WireType.LEN) traceId = r.hex();
     else if (num === 2 && wire === WireType.LEN) spanId = r.hex();
-    else if (num === 3 && wire === WireType.LEN) link.traceState = checkLength(r.string(), opts.limits.maxValueLength, `${field}.traceState`) || undefined;
-    else if (num === 4 && wire === WireType.LEN) pushAttribute(r, link.attributes, `${field}.attributes`, opts);
-    else if (num === 5 && wire === WireType.VARINT) link.droppedAttributesCount = r.uint32() || undefined;
-    else if (num === 6 && wire === WireType.FIXED32) link.flags = r.fixed32() || undefined;
+    else if (num === 3 && wire === WireType.LEN) traceState = checkLength(r.string(), opts.limits.maxValueLength, `${field}.traceState`);
+    else if (num === 4 && wire === WireType.LEN) pushAttribute(r, attributes, `${field}.attributes`, opts);
+    else if (num === 5 && wire === WireType.VARINT) dropped = r.uint32();
+    else if (num === 6 && wire === WireType.FIXED32) flags = r.fixed32();
     else r.skip(wire);
   }
-  const out: SpanLink = { traceId: checkTraceId(traceId, `${field}.traceId`), spanId: checkSpanId(spanId, `${field}.spanId`), attributes: link.attributes };
-  if (link.traceState) out.traceState = link.traceState;
-  if (link.droppedAttributesCount) out.droppedAttributesCount = link.droppedAttributesCount;
-  if (link.flags) out.flags = link.flags;
-  return out;
+  const link: SpanLink = { traceId: checkTraceId(traceId, `${field}.traceId`), spanId: checkSpanId(spanId, `${field}.spanId`), attributes };
+  if (traceState) link.traceState = traceState;
+  if (dropped) link.droppedAttributesCount = dropped;
+  if (flags) link.flags = flags;
+  return link;
 }
 
 function statusOf(r: Reader, opts: ResolvedOptions): { code: StatusCode; message?: string } {
@@ -215,10 +260,19 @@ function spanOf(r: Reader, resource: Resource, service: string, scope: Scope | u
   let traceId = '';
   let spanId = '';
   let parent = '';
+  let traceState = '';
+  let flags = 0;
+  let name = '';
   let kind = 0;
   let start = '';
   let end = '';
-  const span = { name: '', service, resource, attributes: [] as KeyValue[], events: [] as SpanEvent[], links: [] as SpanLink[], status: { code: 0 } } as Span;
+  let droppedAttributes = 0;
+  let droppedEvents = 0;
+  let droppedLinks = 0;
+  let status: Span['status'] = { code: 0 };
+  const attributes: KeyValue[] = [];
+  const events: SpanEvent[] = [];
+  const links: SpanLink[] = [];
   while (!r.done) {
     const tag = r.uint32();
     const wire = tag & 7;
@@ -233,7 +287,7 @@ function spanOf(r: Reader, resource: Resource, service: string, scope: Scope | u
         continue;
       case 3:
         if (wire !== WireType.LEN) break;
-        span.traceState = checkLength(r.string(), limits.maxValueLength, 'traceState');
+        traceState = checkLength(r.string(), limits.maxValueLength, 'traceState');
         continue;
       case 4:
         if (wire !== WireType.LEN) break;
@@ -241,7 +295,7 @@ function spanOf(r: Reader, resource: Resource, service: string, scope: Scope | u
         continue;
       case 5:
         if (wire !== WireType.LEN) break;
-        span.name = r.string();
+        name = r.string();
         continue;
       case 6:
         if (wire !== WireType.VARINT) break;
@@ -257,53 +311,67 @@ function spanOf(r: Reader, resource: Resource, service: string, scope: Scope | u
         continue;
       case 9:
         if (wire !== WireType.LEN) break;
-        pushAttribute(r, span.attributes, 'attributes', opts);
+        pushAttribute(r, attributes, 'attributes', opts);
         continue;
       case 10:
         if (wire !== WireType.VARINT) break;
-        span.droppedAttributesCount = r.uint32();
+        droppedAttributes = r.uint32();
         continue;
       case 11:
         if (wire !== WireType.LEN) break;
-        span.events.push(eventOf(r.sub(), `events[${span.events.length}]`, opts));
-        checkCount(span.events.length, limits.maxEvents, 'events');
+        events.push(eventOf(r.sub(), `events[${events.length}]`, opts));
+        checkCount(events.length, limits.maxEvents, 'events');
         continue;
       case 12:
         if (wire !== WireType.VARINT) break;
-        span.droppedEventsCount = r.uint32();
+        droppedEvents = r.uint32();
         continue;
       case 13:
         if (wire !== WireType.LEN) break;
-        span.links.push(linkOf(r.sub(), `links[${span.links.length}]`, opts));
-        checkCount(span.links.length, limits.maxLinks, 'links');
+        links.push(linkOf(r.sub(), `links[${links.length}]`, opts));
+        checkCount(links.length, limits.maxLinks, 'links');
         continue;
       case 14:
         if (wire !== WireType.VARINT) break;
-        span.droppedLinksCount = r.uint32();
+        droppedLinks = r.uint32();
         continue;
       case 15:
         if (wire !== WireType.LEN) break;
-        span.status = statusOf(r.sub(), opts);
+        status = statusOf(r.sub(), opts);
         continue;
       case 16:
         if (wire !== WireType.FIXED32) break;
-        span.flags = r.fixed32();
+        flags = r.fixed32();
         continue;
     }
     r.skip(wire);
   }
-  span.traceId = checkTraceId(traceId, 'traceId');
-  span.spanId = checkSpanId(spanId, 'spanId');
-  const parentId = checkParentId(parent, 'parentSpanId');
-  if (parentId) span.parentSpanId = parentId;
   if (kind > 5) throw new FieldError('kind', `must be 0 to 5 (unspecified, internal, server, client, producer, consumer), got ${kind}`);
-  span.kind = kind as SpanKind;
   if (!start) throw new FieldError('startTimeUnixNano', 'is missing');
   if (!end) throw new FieldError('endTimeUnixNano', 'is missing');
-  span.startTimeUnixNano = start as UnixNanos;
-  span.endTimeUnixNano = end as UnixNanos;
+  // One object literal, optional fields added after: every span gets the same shape.
+  const span: Span = {
+    traceId: checkTraceId(traceId, 'traceId'),
+    spanId: checkSpanId(spanId, 'spanId'),
+    name,
+    kind: kind as SpanKind,
+    service,
+    resource,
+    startTimeUnixNano: start as UnixNanos,
+    endTimeUnixNano: end as UnixNanos,
+    attributes,
+    events,
+    links,
+    status,
+  };
+  const parentId = checkParentId(parent, 'parentSpanId');
+  if (parentId) span.parentSpanId = parentId;
   if (scope) span.scope = scope;
-  for (const key of ['traceState', 'flags', 'droppedAttributesCount', 'droppedEventsCount', 'droppedLinksCount'] as const) if (!span[key]) delete span[key];
+  if (traceState) span.traceState = traceState;
+  if (flags) span.flags = flags;
+  if (droppedAttributes) span.droppedAttributesCount = droppedAttributes;
+  if (droppedEvents) span.droppedEventsCount = droppedEvents;
+  if (droppedLinks) span.droppedLinksCount = droppedLinks;
   return checkSpan(span, opts);
 }
 

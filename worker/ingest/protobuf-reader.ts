@@ -18,6 +18,19 @@ const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const TWO_32 = 4294967296;
 
+/**
+ * hi·2³² + lo as a decimal string without BigInt (the hot path: two timestamps a span).
+ * 2³² = 4294·10⁶ + 967296, so the value is (hi·4294 + carry)·10⁶ + low six digits, every part a
+ * safe integer.
+ */
+export function uint64Decimal(hi: number, lo: number): string {
+  if (hi < 0x200000) return String(hi * TWO_32 + lo);
+  const b = hi * 967296 + lo;
+  const low = b % 1e6;
+  const top = hi * 4294 + (b - low) / 1e6;
+  return `${top}${String(low).padStart(6, '0')}`;
+}
+
 export class Reader {
   pos: number;
   private readonly view: DataView;
@@ -25,10 +38,12 @@ export class Reader {
   constructor(
     readonly buf: Uint8Array,
     start = 0,
-    readonly end = buf.length,
+    /** end of the message being read; `enter()` narrows it to a nested message */
+    public end = buf.length,
+    view?: DataView,
   ) {
     this.pos = start;
-    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    this.view = view ?? new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   }
 
   get done(): boolean {
@@ -91,8 +106,7 @@ export class Reader {
     const lo = this.view.getUint32(this.pos, true);
     const hi = this.view.getUint32(this.pos + 4, true);
     this.pos += 8;
-    if (hi < 0x200000) return String(hi * TWO_32 + lo);
-    return ((BigInt(hi) << 32n) | BigInt(lo)).toString();
+    return uint64Decimal(hi, lo);
   }
 
   double(): number {
@@ -111,9 +125,26 @@ export class Reader {
     return [start, start + len];
   }
 
+  /**
+   * Narrows the reader to the nested message at the cursor without allocating a new reader;
+   * returns the outer end, to hand to `leave()` once the nested message is read.
+   */
+  enter(): number {
+    const len = this.uint32();
+    if (this.pos + len > this.end) throw new WireError(`length ${len} at byte ${this.pos} runs past the end of its message (byte ${this.end})`);
+    const outer = this.end;
+    this.end = this.pos + len;
+    return outer;
+  }
+
+  leave(outer: number): void {
+    this.pos = this.end;
+    this.end = outer;
+  }
+
   sub(): Reader {
     const [start, end] = this.span();
-    return new Reader(this.buf, start, end);
+    return new Reader(this.buf, start, end, this.view);
   }
 
   string(): string {

@@ -41,16 +41,24 @@ export function checkCount(n: number, max: number, field: string): void {
 
 /** Times and self-reference: what no wire format can express wrongly without it being a broken span. */
 export function checkSpan(span: Span, opts: ResolvedOptions): Span {
-  const start = BigInt(span.startTimeUnixNano);
-  const end = BigInt(span.endTimeUnixNano);
-  if (start < EARLIEST_START_NS)
-    throw new FieldError('startTimeUnixNano', `${span.startTimeUnixNano} is before 2000-01-01: a clock or unit error (times are ns since the Unix epoch)`);
-  if (start > opts.latestStartNanos)
-    throw new FieldError('startTimeUnixNano', `${span.startTimeUnixNano} is more than ${opts.limits.maxFutureSeconds} s ahead of the server's clock`);
-  if (end < start) throw new FieldError('endTimeUnixNano', `${span.endTimeUnixNano} is before startTimeUnixNano ${span.startTimeUnixNano}`);
+  const start = span.startTimeUnixNano;
+  const end = span.endTimeUnixNano;
+  if (compareDecimal(start, EARLIEST) < 0)
+    throw new FieldError('startTimeUnixNano', `${start} is before 2000-01-01: a clock or unit error (times are ns since the Unix epoch)`);
+  if (compareDecimal(start, opts.latestStart) > 0)
+    throw new FieldError('startTimeUnixNano', `${start} is more than ${opts.limits.maxFutureSeconds} s ahead of the server's clock`);
+  if (compareDecimal(end, start) < 0) throw new FieldError('endTimeUnixNano', `${end} is before startTimeUnixNano ${start}`);
   if (span.parentSpanId === span.spanId) throw new FieldError('parentSpanId', 'equals spanId: a span cannot be its own parent');
   checkLength(span.name, opts.limits.maxNameLength, 'name');
   return span;
+}
+
+const EARLIEST = EARLIEST_START_NS.toString();
+
+/** Compares two canonical non-negative decimal strings (no leading zeros) without BigInt. */
+export function compareDecimal(a: string, b: string): number {
+  if (a.length !== b.length) return a.length - b.length;
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 export function quote(v: unknown): string {
