@@ -27,7 +27,7 @@ import {
   SamplingConfigError,
 } from '../worker/sampling/config-error';
 import { maxThreshold, probabilityToThreshold, randomnessAtLeast, thresholdToProbability } from '../worker/sampling/consistent';
-import { traceFacts } from '../worker/sampling/trace-facts';
+import { addSpanFacts, emptyFacts } from '../worker/sampling/trace-facts';
 
 export { SamplingConfigError } from '../worker/sampling/config-error';
 
@@ -125,33 +125,6 @@ export function parseTailPolicies(json: string): TailPolicy[] {
   return policies;
 }
 
-/** Earliest start to latest end over the spans, in ns. */
-function traceDurationNanos(spans: readonly Span[]): bigint {
-  let start: bigint | null = null;
-  let end: bigint | null = null;
-  for (const s of spans) {
-    const a = BigInt(s.startTimeUnixNano);
-    const b = BigInt(s.endTimeUnixNano);
-    if (start === null || a < start) start = a;
-    if (end === null || b > end) end = b;
-  }
-  return start === null || end === null || end < start ? 0n : end - start;
-}
-
-function policyMatches(p: TailPolicy, spans: readonly Span[]): boolean {
-  switch (p.type) {
-    case 'error':
-      return spans.some((s) => s.status.code === StatusCode.ERROR);
-    case 'latency':
-      // thresholdMs → ns exactly for whole and fractional ms (bounded to µs precision).
-      return traceDurationNanos(spans) > BigInt(Math.round(p.thresholdMs * 1000)) * 1000n;
-    case 'attribute':
-      return spans.some((s) => spanAttributeMatches(s, p.key, p.values));
-    case 'spanCount':
-      return new Set(spans.map((s) => s.spanId)).size >= p.min;
-  }
-}
-
 /**
  * The DO's tail-mode decision for its trace at flush time. `headRate` is the trace's head rate
  * (decide.ts `traceHeadRate(spans, cfg)`), `presampleRate` the share the edge forwarded
@@ -165,18 +138,76 @@ export function decideTail(
   presampleRate: number,
   traceId: TraceId,
 ): TailDecision {
-  const own = spans.filter((s) => s.traceId === traceId);
-  if (own.length === 0) return { keep: false, policy: 'drop:no spans', rate: 0 };
-  const f = traceFacts(own, traceId);
-  if (f.forceKeep) return { keep: true, policy: 'sampling.priority', rate: 1 };
-  if (f.forceDrop) return { keep: false, policy: 'drop:sampling.priority=0', rate: 0 };
-  // The edge never forwards below the head rate, so the forwarding probability is at least it.
-  const forwarded = probabilityToThreshold(Math.max(presampleRate, headRate));
-  for (const p of policies) {
-    if (policyMatches(p, own)) return { keep: true, policy: p.name, rate: Math.min(thresholdToProbability(forwarded), f.upstreamRate) };
+  const acc = new TailAccumulator(policies, traceId);
+  for (const s of spans) acc.add(s);
+  return acc.decide(headRate, presampleRate);
+}
+
+/**
+ * What the policies need of a trace, folded span by span (the DO streams traces too large to hold):
+ * per policy whether it matched so far, plus the trace's time bounds and distinct span ids.
+ */
+export class TailAccumulator {
+  private readonly facts;
+  private readonly matched: boolean[];
+  private start: bigint | null = null;
+  private end: bigint | null = null;
+  private readonly ids = new Set<string>();
+
+  constructor(
+    private readonly policies: readonly TailPolicy[],
+    private readonly traceId: TraceId,
+  ) {
+    this.facts = emptyFacts(traceId);
+    this.matched = policies.map(() => false);
   }
-  const head = maxThreshold(probabilityToThreshold(headRate), forwarded);
-  if (randomnessAtLeast(f.rSource, f.rOffset, head))
-    return { keep: true, policy: 'probabilistic', rate: Math.min(thresholdToProbability(head), f.upstreamRate) };
-  return { keep: false, policy: 'drop:no policy matched', rate: 0 };
+
+  add(s: Span): void {
+    if (s.traceId !== this.traceId) return;
+    addSpanFacts(this.facts, s);
+    this.ids.add(s.spanId);
+    const a = BigInt(s.startTimeUnixNano);
+    const b = BigInt(s.endTimeUnixNano);
+    if (this.start === null || a < this.start) this.start = a;
+    if (this.end === null || b > this.end) this.end = b;
+    this.policies.forEach((p, i) => {
+      if (this.matched[i]) return;
+      if (p.type === 'error') this.matched[i] = s.status.code === StatusCode.ERROR;
+      else if (p.type === 'attribute') this.matched[i] = spanAttributeMatches(s, p.key, p.values);
+    });
+  }
+
+  private durationNanos(): bigint {
+    return this.start === null || this.end === null || this.end < this.start ? 0n : this.end - this.start;
+  }
+
+  private matches(p: TailPolicy, i: number): boolean {
+    switch (p.type) {
+      case 'error':
+      case 'attribute':
+        return this.matched[i] as boolean;
+      case 'latency':
+        // thresholdMs → ns exactly for whole and fractional ms (bounded to µs precision).
+        return this.durationNanos() > BigInt(Math.round(p.thresholdMs * 1000)) * 1000n;
+      case 'spanCount':
+        return this.ids.size >= p.min;
+    }
+  }
+
+  /** `headRate` as decide.ts `TraceDecider.headRate()`, `presampleRate` as decide.ts `forwardRate(cfg)`. */
+  decide(headRate: number, presampleRate: number): TailDecision {
+    const f = this.facts;
+    if (f.spanCount === 0) return { keep: false, policy: 'drop:no spans', rate: 0 };
+    if (f.forceKeep) return { keep: true, policy: 'sampling.priority', rate: 1 };
+    if (f.forceDrop) return { keep: false, policy: 'drop:sampling.priority=0', rate: 0 };
+    // The edge never forwards below the head rate, so the forwarding probability is at least it.
+    const forwarded = probabilityToThreshold(Math.max(presampleRate, headRate));
+    for (const [i, p] of this.policies.entries()) {
+      if (this.matches(p, i)) return { keep: true, policy: p.name, rate: Math.min(thresholdToProbability(forwarded), f.upstreamRate) };
+    }
+    const head = maxThreshold(probabilityToThreshold(headRate), forwarded);
+    if (randomnessAtLeast(f.rSource, f.rOffset, head))
+      return { keep: true, policy: 'probabilistic', rate: Math.min(thresholdToProbability(head), f.upstreamRate) };
+    return { keep: false, policy: 'drop:no policy matched', rate: 0 };
+  }
 }

@@ -10,11 +10,12 @@
  */
 import { DurableObject } from 'cloudflare:workers';
 import { drizzle } from 'drizzle-orm/d1';
-import { readConfig } from '../worker/config';
+import { readConfig, samplingConfig, tailPolicies } from '../worker/config';
 import { TraceIndexAccumulator } from '../worker/db/trace-index';
 import type { AssembledSpan, AssembledTrace, Span, TraceId } from '../worker/span/model';
 import { alarmAction, alarmAfterBatch, retryDelayMs, type AssemblerTimings } from './assembler-state';
 import { annotateSpans, assemble, planAssembly } from './assemble';
+import { FlushSampler, sampled, type FlushDecision } from './flush-sampling';
 import { encodeTraceStream, openTrace } from './trace-codec';
 
 export interface AddSpansRequest {
@@ -27,6 +28,8 @@ export interface AddSpansRequest {
 export interface AddSpansResult {
   stored: number;
   duplicates: number;
+  /** spans refused because the trace was already dropped by its flush-time sampling decision */
+  dropped?: number;
 }
 
 interface Meta {
@@ -38,6 +41,8 @@ interface Meta {
   flushedBatchId?: number;
   lastFlushAt?: number;
   failures?: number;
+  /** set when the flush-time sampling decision dropped the trace: late spans are dropped too */
+  dropped?: string;
 }
 
 export const traceKey = (traceId: string) => `traces/${traceId}`;
@@ -102,6 +107,7 @@ export class TraceAssembler extends DurableObject<Env> {
 
   /** Stores the spans it has not seen yet; the RPC returns only after the write is durable. */
   async addSpans(req: AddSpansRequest): Promise<AddSpansResult> {
+    if (this.loadMeta().dropped !== undefined) return { stored: 0, duplicates: 0, dropped: req.spans.length };
     const known = this.loadKnownIds();
     const fresh: Span[] = [];
     for (const span of req.spans) {
@@ -215,7 +221,18 @@ export class TraceAssembler extends DurableObject<Env> {
     // spans again with their annotations into the compressed object. A 100,000-span trace never
     // sits whole in the DO's 128 MB.
     const lateSpanIds = new Set<string>();
-    const plan = await planAssembly({ traceId, spans: this.spanSource(previous, maxBatchId, lateSpanIds), lateSpanIds, version, sampleRate: meta.sampleRate ?? 1 });
+    const vars = this.env as unknown as Record<string, unknown>;
+    const sampler = new FlushSampler(samplingConfig(vars), tailPolicies(vars), traceId);
+    const spans = sampled(this.spanSource(previous, maxBatchId, lateSpanIds), sampler);
+    const plan = await planAssembly({ traceId, spans, lateSpanIds, version, sampleRate: meta.sampleRate ?? 1 });
+    const decision = sampler.decide();
+    if (!decision.keep && !previous) return this.drop(decision);
+    // A trace already written stays kept (the decision only grows more keeping as spans arrive).
+    if (decision.keep) {
+      plan.head.summary.sampleRate = decision.rate;
+      plan.head.summary.adjustedCount = 1 / decision.rate;
+      plan.head.summary.samplingReason = decision.reason;
+    }
     const index = new TraceIndexAccumulator();
     const bytes = await encodeTraceStream(plan.head, this.indexed(annotateSpans(plan, this.spanSource(previous, maxBatchId, null)), index));
     const now = Date.now();
@@ -225,6 +242,22 @@ export class TraceAssembler extends DurableObject<Env> {
     });
     await index.write(drizzle(this.env.DB), plan.head.summary, now);
     this.saveMeta({ version, flushedBatchId: maxBatchId, lastFlushAt: now, failures: 0 });
+    await this.ctx.storage.setAlarm(now + this.timings().lateWindowMs);
+  }
+
+  /**
+   * The flush-time sampling decision dropped the trace: its spans go at once (nothing was written
+   * to R2 or D1), and the decision is remembered for the late-span window so that late spans of
+   * the trace are dropped too.
+   */
+  private async drop(decision: FlushDecision): Promise<void> {
+    const traceId = this.loadMeta().traceId;
+    await this.ctx.storage.deleteAll();
+    this.knownIds = null;
+    this.meta = null;
+    this.createTables();
+    const now = Date.now();
+    this.saveMeta({ traceId, dropped: decision.reason, lastFlushAt: now });
     await this.ctx.storage.setAlarm(now + this.timings().lateWindowMs);
   }
 

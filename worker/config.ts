@@ -2,6 +2,7 @@
  * Configuration in one place: the vars are read from `env` and validated once per request into a
  * typed Config that is passed down. No other module reads `env` on its own.
  */
+import { parseTailPolicies, type TailPolicy } from '../durable/tail-sampling';
 import { parseSamplingRules, type SamplingConfig } from './sampling/decide';
 
 export interface Config {
@@ -103,4 +104,23 @@ export function samplingConfig(env: VarSource): SamplingConfig {
     rulesCache = { source: key, config: { defaultRate, rules, ...(tailPresampleRate !== undefined ? { tailPresampleRate } : {}) } };
   }
   return rulesCache.config;
+}
+
+let policiesCache: { source: string; policies: TailPolicy[] } | null = null;
+
+/** TAIL_POLICIES (used in tail mode only), parsed once per distinct source string. */
+export function tailPolicies(env: VarSource): TailPolicy[] {
+  const source = typeof env.TAIL_POLICIES === 'string' ? env.TAIL_POLICIES : '';
+  if (policiesCache?.source !== source) {
+    let policies: TailPolicy[] = [];
+    if (source.trim() !== '') {
+      try {
+        policies = parseTailPolicies(source);
+      } catch (err) {
+        throw new ConfigError('TAIL_POLICIES', err instanceof Error ? err.message : String(err));
+      }
+    }
+    policiesCache = { source, policies };
+  }
+  return policiesCache.policies;
 }

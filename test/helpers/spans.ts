@@ -13,6 +13,8 @@ export interface SpanSpec {
   start?: number;
   end?: number;
   error?: boolean;
+  /** string attributes of the span */
+  attributes?: Record<string, string>;
 }
 
 export function randomHex(bytes: number): string {
@@ -47,6 +49,7 @@ export function otlpJson(traceId: string, specs: SpanSpec[]): string {
               startTimeUnixNano: String(BASE_NS + BigInt(s.start ?? 0) * 1_000_000n),
               endTimeUnixNano: String(BASE_NS + BigInt(s.end ?? 10) * 1_000_000n),
               status: s.error ? { code: 2, message: 'failed' } : {},
+              attributes: Object.entries(s.attributes ?? {}).map(([key, v]) => ({ key, value: { stringValue: v } })),
             })),
           },
         ],

@@ -191,11 +191,42 @@ export function decideBatch(spans: readonly Span[], cfg: SamplingConfig): Map<Tr
   return out;
 }
 
-function traceAcc(spans: readonly Span[], traceId: TraceId, cfg: SamplingConfig): TraceAcc {
-  const c = compile(cfg);
-  const acc: TraceAcc = { facts: emptyFacts(traceId), best: null };
-  for (const s of spans) if (s.traceId === traceId) accumulate(acc, s, c, cfg);
-  return acc;
+/**
+ * A trace's head-mode decision folded span by span, for callers that stream a trace too large to
+ * hold (the DO's flush). Spans of other traces are ignored; order does not matter.
+ */
+export class TraceDecider {
+  private readonly c: Compiled;
+  private readonly acc: TraceAcc;
+
+  constructor(
+    private readonly cfg: SamplingConfig,
+    private readonly traceId: TraceId,
+  ) {
+    this.c = compile(cfg);
+    this.acc = { facts: emptyFacts(traceId), best: null };
+  }
+
+  add(span: Span): void {
+    if (span.traceId === this.traceId) accumulate(this.acc, span, this.c, this.cfg);
+  }
+
+  decision(): TraceDecision {
+    if (this.acc.best === null) return { keep: false, rate: 0, reason: 'drop:no spans' };
+    const { keep, rate, reason } = traceResult(this.acc, this.c);
+    return { keep, rate, reason };
+  }
+
+  /** The highest rate among the rules the spans matched (the default when none): the tail's head rate. */
+  headRate(): number {
+    return (this.acc.best ?? (this.c.rates[0] as CompiledRate)).rate;
+  }
+}
+
+function decider(spans: readonly Span[], cfg: SamplingConfig, traceId: TraceId): TraceDecider {
+  const d = new TraceDecider(cfg, traceId);
+  for (const s of spans) d.add(s);
+  return d;
 }
 
 /**
@@ -206,10 +237,7 @@ function traceAcc(spans: readonly Span[], traceId: TraceId, cfg: SamplingConfig)
 export function decideTrace(spans: readonly Span[], cfg: SamplingConfig, traceId?: TraceId): TraceDecision {
   const id = traceId ?? spans[0]?.traceId;
   if (id === undefined) return { keep: false, rate: 0, reason: 'drop:no spans' };
-  const acc = traceAcc(spans, id, cfg);
-  if (acc.best === null) return { keep: false, rate: 0, reason: 'drop:no spans' };
-  const { keep, rate, reason } = traceResult(acc, compile(cfg));
-  return { keep, rate, reason };
+  return decider(spans, cfg, id).decision();
 }
 
 /**
@@ -218,6 +246,6 @@ export function decideTrace(spans: readonly Span[], cfg: SamplingConfig, traceId
  */
 export function traceHeadRate(spans: readonly Span[], cfg: SamplingConfig, traceId?: TraceId): number {
   const id = traceId ?? spans[0]?.traceId;
-  if (id === undefined) return compile(cfg).rates[0]?.rate ?? 0;
-  return traceAcc(spans, id, cfg).best?.rate ?? (compile(cfg).rates[0] as CompiledRate).rate;
+  if (id === undefined) return (compile(cfg).rates[0] as CompiledRate).rate;
+  return decider(spans, cfg, id).headRate();
 }

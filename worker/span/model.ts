@@ -143,6 +143,8 @@ export interface TraceSummary {
   sampleRate: number;
   /** 1 / sampleRate: how many traces of the real traffic this one stands for */
   adjustedCount: number;
+  /** the sampling rule or tail policy that kept the trace (`default`, `rule:x`, `policy:errors`, ...) */
+  samplingReason?: string;
   version: number;
 }
 

@@ -1,0 +1,59 @@
+/**
+ * Sampling rules through `/v1/traces`, run with SAMPLE_RATE=0 and the rules of vitest.config.ts:
+ * `vip` (customer.tier=gold, rate 1) and `payments` (service payments, rate 0.5). A trace is kept or
+ * dropped whole, by the most permissive rule any of its spans matches, wherever its spans arrive.
+ */
+import { describe, expect, it } from 'vitest';
+import { postOtlp, waitForTrace } from '../helpers/api';
+import { otlpJson, randomHex } from '../helpers/spans';
+import { HIGH_R, LOW_R, doMeta, indexRow, storedBatches, traceIdWith, until, writtenHead } from './helpers';
+
+const span = (name: string, service: string, attributes?: Record<string, string>) => ({ spanId: randomHex(8), name, service, attributes });
+
+describe('sampling rules', () => {
+  it('a rule with rate 1 keeps the trace whole, with adjusted count 1 and the rule recorded', async () => {
+    const traceId = traceIdWith(LOW_R);
+    expect((await postOtlp(otlpJson(traceId, [span('checkout', 'web', { 'customer.tier': 'gold' }), span('render', 'web')]))).status).toBe(200);
+    await waitForTrace(traceId, 2);
+    expect(await indexRow(traceId)).toMatchObject({ span_count: 2, sample_rate: 1, adjusted_count: 1 });
+    expect((await writtenHead(traceId))?.summary.samplingReason).toBe('rule:vip');
+  });
+
+  it('a 0.5 rule keeps a trace whose randomness is above its threshold, counting it twice', async () => {
+    const traceId = traceIdWith(HIGH_R);
+    await postOtlp(otlpJson(traceId, [span('charge', 'payments')]));
+    await waitForTrace(traceId, 1);
+    expect(await indexRow(traceId)).toMatchObject({ sample_rate: 0.5, adjusted_count: 2 });
+  });
+
+  it('spans split over requests: the gold span arriving later keeps the spans that came before it', async () => {
+    const traceId = traceIdWith(LOW_R);
+    await postOtlp(otlpJson(traceId, [span('a', 'web'), span('b', 'payments')]));
+    await postOtlp(otlpJson(traceId, [span('c', 'web', { 'customer.tier': 'gold' })]));
+    await waitForTrace(traceId, 3);
+    expect(await indexRow(traceId)).toMatchObject({ span_count: 3, sample_rate: 1 });
+  });
+
+  it('a trace no rule keeps is dropped whole at flush, and its late spans are dropped too', async () => {
+    const traceId = traceIdWith(LOW_R);
+    await postOtlp(otlpJson(traceId, [span('charge', 'payments'), span('page', 'web')]));
+    const meta = await until(async () => {
+      const m = await doMeta(traceId);
+      return m.dropped !== undefined && m;
+    }, 'the flush drops the trace');
+    expect(meta.dropped).toBe('drop:rule:payments');
+    expect(await storedBatches(traceId)).toBe(0);
+    // a late span, even a gold one, is refused for the late window
+    expect((await postOtlp(otlpJson(traceId, [span('late', 'web', { 'customer.tier': 'gold' })]))).status).toBe(200);
+    expect(await storedBatches(traceId)).toBe(0);
+    expect(await writtenHead(traceId)).toBeNull();
+    expect(await indexRow(traceId)).toBeNull();
+  });
+
+  it('spans matching no rule are dropped at the edge (rate 0) unless a rule may keep the trace', async () => {
+    const traceId = traceIdWith(HIGH_R);
+    await postOtlp(otlpJson(traceId, [span('page', 'web')]));
+    await until(async () => (await doMeta(traceId)).dropped !== undefined, 'the flush drops the trace');
+    expect(await writtenHead(traceId)).toBeNull();
+  });
+});
