@@ -106,10 +106,14 @@ describe('late and retried spans', () => {
         { spanId: randomHex(8), parentSpanId: missing, name: 'lost child', start: 10, end: 20 },
       ]),
     );
-    const t = await waitForTrace(traceId, 2);
+    // the two spans and a placeholder standing in for the missing parent
+    const t = await waitForTrace(traceId, 3);
     const orphan = t.spans.find((s) => s.operationName === 'lost child')!;
     expect(orphan.edgetrace).toMatchObject({ orphan: true });
     expect(orphan.references[0]?.spanID).toBe(missing);
+    const holder = t.spans.find((s) => s.spanID === missing)!;
+    expect(holder).toMatchObject({ operationName: '(missing span)', edgetrace: { placeholder: true } });
+    expect(t.spans.filter((s) => s.references.length === 0).map((s) => s.operationName).sort()).toEqual(['(missing span)', 'root']);
     expect((await indexRow(traceId))?.orphan_count).toBe(1);
   });
 });

@@ -38,7 +38,8 @@ describe('toJaegerTrace', () => {
 
   it('writes the trace envelope with warnings, partial and version', () => {
     expect(j.traceID).toBe(TRACE_ID);
-    expect(j.spans).toHaveLength(4);
+    // four spans and the placeholder of the orphan's missing parent
+    expect(j.spans).toHaveLength(5);
     expect(j.partial).toBe(true);
     expect(j.version).toBe(3);
     expect(j.warnings).toContain(`1 span references a parent that never arrived (missing: ${sid('dead')})`);
@@ -46,7 +47,8 @@ describe('toJaegerTrace', () => {
   });
 
   it('makes one process per distinct resource, service.name as serviceName, not as a tag', () => {
-    expect(Object.keys(j.processes)).toEqual(['p1', 'p2', 'p3']);
+    // p4 is the placeholder's
+    expect(Object.keys(j.processes)).toEqual(['p1', 'p2', 'p3', 'p4']);
     expect(byId(1).processID).toBe(byId(3).processID);
     expect(j.processes[byId(1).processID]).toEqual({
       serviceName: 'web',
@@ -122,6 +124,19 @@ describe('toJaegerTrace', () => {
     expect(byId(4).warnings).toBeNull();
   });
 
+  it('stands a placeholder in for a missing parent, spanning its orphaned children', () => {
+    const a = span({ id: 1, parent: 'dead', start: 10, end: 30 });
+    const b = span({ id: 2, parent: 'dead', start: 20, end: 50 });
+    const t = toJaegerTrace(assemble({ traceId: TRACE_ID, spans: [a, b], version: 1, sampleRate: 1 }));
+    const holder = t.spans.find((s) => s.spanID === sid('dead'))!;
+    expect(t.spans).toHaveLength(3);
+    expect(holder).toMatchObject({ operationName: '(missing span)', references: [], startTime: US(10), duration: 40_000, edgetrace: { placeholder: true } });
+    expect(holder.warnings?.[0]).toMatch(/never arrived.*2 children/);
+    expect(t.processes[holder.processID]?.serviceName).toBe('(missing span)');
+    // the children now hang from it
+    expect(t.spans.filter((s) => s.references[0]?.spanID === holder.spanID)).toHaveLength(2);
+  });
+
   it('flags a failed call that no server answered', () => {
     const lone = span({ id: 1, kind: SpanKind.CLIENT, status: StatusCode.ERROR, start: 0, end: 1 });
     const t = toJaegerTrace(assemble({ traceId: TRACE_ID, spans: [lone], version: 1, sampleRate: 1 }));
@@ -162,7 +177,8 @@ describe('jaegerTraceJson', () => {
     const pieces: string[] = [];
     const chunks = [t.spans.slice(0, 1), [], t.spans.slice(1, 3), t.spans.slice(3)];
     for await (const p of jaegerTraceJson(traceHead(t), chunks, { partial: true })) pieces.push(p);
-    expect(pieces.length).toBe(5);
+    // the opening, three non-empty chunks, the placeholder of the orphan's missing parent, the closing
+    expect(pieces.length).toBe(6);
     expect(JSON.parse(pieces.join(''))).toEqual(toJaegerTrace(t, { partial: true }));
   });
 

@@ -41,6 +41,8 @@ export interface JaegerEdgeAnnotations {
   late?: boolean;
   /** µs, the span's start before skew adjustment (set when it was shifted) */
   originalStartTime?: number;
+  /** a stand-in for a parent span that never arrived (not a span anyone sent) */
+  placeholder?: boolean;
 }
 
 export interface JaegerSpan {
@@ -225,9 +227,60 @@ export function toJaegerSpan(s: AssembledSpan, processID: string): JaegerSpan {
   return out;
 }
 
+/** Service name of the process placeholder spans belong to. */
+export const MISSING_SPAN_SERVICE = '(missing span)';
+
+/**
+ * Placeholder spans for parents that never arrived, as Jaeger would warn of an "invalid parent":
+ * one per missing parent id, spanning its orphaned children, so the waterfall shows where the
+ * missing span was instead of scattering its children as roots. Fed span by span.
+ */
+class Placeholders {
+  private readonly missing = new Map<string, { start: number; end: number; children: number }>();
+
+  see(s: AssembledSpan, span: JaegerSpan): void {
+    if (!s.ann?.orphan || !s.parentSpanId) return;
+    const end = span.startTime + span.duration;
+    const m = this.missing.get(s.parentSpanId);
+    if (!m) this.missing.set(s.parentSpanId, { start: span.startTime, end, children: 1 });
+    else {
+      m.start = Math.min(m.start, span.startTime);
+      m.end = Math.max(m.end, end);
+      m.children++;
+    }
+  }
+
+  spans(traceId: string, processes: Processes): JaegerSpan[] {
+    if (this.missing.size === 0) return [];
+    const processID = processes.id(MISSING_SPAN_SERVICE, NO_RESOURCE);
+    return [...this.missing].map(([spanId, m]) => ({
+      traceID: traceId,
+      spanID: spanId,
+      operationName: '(missing span)',
+      references: [],
+      flags: 1,
+      startTime: m.start,
+      duration: m.end - m.start,
+      tags: [{ key: 'edgetrace.placeholder', type: 'bool', value: true }],
+      logs: [],
+      processID,
+      warnings: [`invalid parent: span ${spanId} never arrived; this placeholder stands in for it (${m.children} ${m.children === 1 ? 'child' : 'children'})`],
+      edgetrace: { placeholder: true },
+    }));
+  }
+}
+
+const NO_RESOURCE: Resource = { attributes: [] };
+
 export function toJaegerTrace(trace: AssembledTrace, opts?: { partial?: boolean }): JaegerTrace {
   const processes = new Processes();
-  const spans = trace.spans.map((s) => toJaegerSpan(s, processes.id(s.service, s.resource)));
+  const placeholders = new Placeholders();
+  const spans = trace.spans.map((s) => {
+    const span = toJaegerSpan(s, processes.id(s.service, s.resource));
+    placeholders.see(s, span);
+    return span;
+  });
+  spans.push(...placeholders.spans(trace.traceId, processes));
   return {
     traceID: trace.traceId,
     spans,
@@ -250,15 +303,27 @@ export async function* jaegerTraceJson(
   opts?: { partial?: boolean },
 ): AsyncGenerator<string> {
   const processes = new Processes();
+  const placeholders = new Placeholders();
   yield `{"traceID":${JSON.stringify(head.traceId)},"spans":[`;
   let first = true;
+  const write = (spans: JaegerSpan[]) => {
+    // the chunk's array brackets dropped: its spans join the one `spans` array
+    const text = (first ? '' : ',') + JSON.stringify(spans).slice(1, -1);
+    first = false;
+    return text;
+  };
   for await (const chunk of chunks) {
     if (chunk.length === 0) continue;
-    const text = JSON.stringify(chunk.map((s) => toJaegerSpan(s, processes.id(s.service, s.resource))));
-    // the chunk's array brackets dropped: its spans join the one `spans` array
-    yield (first ? '' : ',') + text.slice(1, -1);
-    first = false;
+    yield write(
+      chunk.map((s) => {
+        const span = toJaegerSpan(s, processes.id(s.service, s.resource));
+        placeholders.see(s, span);
+        return span;
+      }),
+    );
   }
+  const extra = placeholders.spans(head.traceId, processes);
+  if (extra.length > 0) yield write(extra);
   const warnings = head.warnings.length > 0 ? head.warnings : null;
   yield `],"processes":${JSON.stringify(processes.map)},"warnings":${JSON.stringify(warnings)},"partial":${opts?.partial ?? false},"version":${head.version}}`;
 }
