@@ -16,6 +16,7 @@ import type { AssembledSpan, AssembledTrace, Span, TraceId } from '../worker/spa
 import { alarmAction, alarmAfterBatch, retryDelayMs, type AssemblerTimings } from './assembler-state';
 import { annotateSpans, assemble, planAssembly } from './assemble';
 import { FlushSampler, sampled, type FlushDecision } from './flush-sampling';
+import { countingD1, newOpCounts } from './op-count';
 import { encodeTraceStream, openTrace } from './trace-codec';
 
 export interface AddSpansRequest {
@@ -51,6 +52,8 @@ export class TraceAssembler extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private knownIds: Set<string> | null = null;
   private meta: Meta | null = null;
+  /** billable operations since this instance woke, logged with every flush */
+  private readonly ops = newOpCounts();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -90,7 +93,7 @@ export class TraceAssembler extends DurableObject<Env> {
     const m = this.loadMeta();
     for (const [k, v] of Object.entries(patch)) {
       if ((m as Record<string, unknown>)[k] === v) continue;
-      this.sql.exec('INSERT OR REPLACE INTO meta (k, v) VALUES (?, ?)', k, JSON.stringify(v));
+      this.ops.sqlRowsWritten += this.sql.exec('INSERT OR REPLACE INTO meta (k, v) VALUES (?, ?)', k, JSON.stringify(v)).rowsWritten;
       (m as Record<string, unknown>)[k] = v;
     }
   }
@@ -107,6 +110,7 @@ export class TraceAssembler extends DurableObject<Env> {
 
   /** Stores the spans it has not seen yet; the RPC returns only after the write is durable. */
   async addSpans(req: AddSpansRequest): Promise<AddSpansResult> {
+    this.ops.doRequests++;
     if (this.loadMeta().dropped !== undefined) return { stored: 0, duplicates: 0, dropped: req.spans.length };
     const known = this.loadKnownIds();
     const fresh: Span[] = [];
@@ -121,15 +125,15 @@ export class TraceAssembler extends DurableObject<Env> {
     const now = Date.now();
     const meta = this.loadMeta();
     if (meta.traceId === undefined) this.saveMeta({ traceId: req.traceId, sampleRate: req.sampleRate });
-    this.sql.exec(
+    this.ops.sqlRowsWritten += this.sql.exec(
       'INSERT INTO batches (received_at, span_ids, spans) VALUES (?, ?, ?)',
       now,
       fresh.map((s) => s.spanId).join(','),
       JSON.stringify(fresh),
-    );
+    ).rowsWritten;
     const firstPendingAt = this.firstPendingAt() ?? now;
     const next = alarmAfterBatch(await this.ctx.storage.getAlarm(), now, firstPendingAt, this.timings());
-    if (next !== null) await this.ctx.storage.setAlarm(next);
+    if (next !== null) await this.setAlarm(next);
     return { stored: fresh.length, duplicates };
   }
 
@@ -139,7 +143,13 @@ export class TraceAssembler extends DurableObject<Env> {
     return row.t;
   }
 
+  private async setAlarm(at: number): Promise<void> {
+    this.ops.setAlarms++;
+    await this.ctx.storage.setAlarm(at);
+  }
+
   async alarm(): Promise<void> {
+    this.ops.alarms++;
     const meta = this.loadMeta();
     const last = this.sql.exec<{ t: number | null }>('SELECT MAX(received_at) AS t FROM batches').one();
     const action = alarmAction(
@@ -152,11 +162,12 @@ export class TraceAssembler extends DurableObject<Env> {
       this.timings(),
     );
     if (action.kind === 'wait') {
-      await this.ctx.storage.setAlarm(action.until);
+      await this.setAlarm(action.until);
       return;
     }
     if (action.kind === 'forget') {
       await this.ctx.storage.deleteAll();
+      console.log(JSON.stringify({ event: 'trace.forget', traceId: meta.traceId, ops: this.ops }));
       this.knownIds = null;
       this.meta = null;
       // this instance may live on and take a later span of the trace
@@ -170,7 +181,7 @@ export class TraceAssembler extends DurableObject<Env> {
       // backoff for as long as R2 or D1 fail, so acknowledged spans are never abandoned.
       const failures = (meta.failures ?? 0) + 1;
       this.saveMeta({ failures });
-      await this.ctx.storage.setAlarm(Date.now() + retryDelayMs(failures));
+      await this.setAlarm(Date.now() + retryDelayMs(failures));
       console.error(`trace ${meta.traceId}: flush failed (attempt ${failures}): ${String(err)}`);
       throw err;
     }
@@ -212,6 +223,8 @@ export class TraceAssembler extends DurableObject<Env> {
     const meta = this.loadMeta();
     const traceId = meta.traceId as TraceId;
     const maxBatchId = this.sql.exec<{ m: number | null }>('SELECT MAX(id) AS m FROM batches').one().m ?? 0;
+    const started = Date.now();
+    this.ops.r2Gets++;
     const object = await this.env.TRACES.get(traceKey(traceId));
     const previous = object ? new Uint8Array(await object.arrayBuffer()) : null;
     const previousVersion = previous ? (await openTrace(previous)).head.version : 0;
@@ -236,13 +249,18 @@ export class TraceAssembler extends DurableObject<Env> {
     const index = new TraceIndexAccumulator();
     const bytes = await encodeTraceStream(plan.head, this.indexed(annotateSpans(plan, this.spanSource(previous, maxBatchId, null)), index));
     const now = Date.now();
+    this.ops.r2Puts++;
     await this.env.TRACES.put(traceKey(traceId), bytes, {
       httpMetadata: { contentType: 'application/x-ndjson', contentEncoding: 'gzip' },
       customMetadata: { version: String(version) },
     });
-    await index.write(drizzle(this.env.DB), plan.head.summary, now);
+    await index.write(drizzle(countingD1(this.env.DB, this.ops)), plan.head.summary, now);
     this.saveMeta({ version, flushedBatchId: maxBatchId, lastFlushAt: now, failures: 0 });
-    await this.ctx.storage.setAlarm(now + this.timings().lateWindowMs);
+    await this.setAlarm(now + this.timings().lateWindowMs);
+    const s = plan.head.summary;
+    console.log(
+      JSON.stringify({ event: 'trace.flush', traceId, version, spans: s.spanCount, bytes: bytes.byteLength, ms: Date.now() - started, ops: this.ops }),
+    );
   }
 
   /**
@@ -258,7 +276,7 @@ export class TraceAssembler extends DurableObject<Env> {
     this.createTables();
     const now = Date.now();
     this.saveMeta({ traceId, dropped: decision.reason, lastFlushAt: now });
-    await this.ctx.storage.setAlarm(now + this.timings().lateWindowMs);
+    await this.setAlarm(now + this.timings().lateWindowMs);
   }
 
   /** Passes chunks through while the index accumulator looks at every span. */

@@ -1,0 +1,60 @@
+/**
+ * Counts the billable operations a Durable Object instance makes, so each flush can log them
+ * (DO requests and alarms, SQLite rows written, setAlarm calls, R2 reads and writes, D1 rows
+ * written as D1 reports them). The counts are per instance since it woke; `bench/ops-per-trace.mjs`
+ * reads them from the log. `countingD1` wraps a D1 binding without changing what it does.
+ */
+
+export interface OpCounts {
+  doRequests: number;
+  alarms: number;
+  sqlRowsWritten: number;
+  setAlarms: number;
+  r2Gets: number;
+  r2Puts: number;
+  d1RowsWritten: number;
+}
+
+export const newOpCounts = (): OpCounts => ({ doRequests: 0, alarms: 0, sqlRowsWritten: 0, setAlarms: 0, r2Gets: 0, r2Puts: 0, d1RowsWritten: 0 });
+
+interface WithMeta {
+  meta?: { rows_written?: number; changes?: number };
+}
+
+const rowsOf = (r: unknown): number => (r as WithMeta | null)?.meta?.rows_written ?? 0;
+
+/** Methods of runtime objects must be called on the object itself, not on a proxy of it. */
+function bound(target: object, p: string | symbol): unknown {
+  const v = Reflect.get(target, p) as unknown;
+  return typeof v === 'function' ? v.bind(target) : v;
+}
+
+function countingStatement(stmt: D1PreparedStatement, counts: OpCounts): D1PreparedStatement {
+  return new Proxy(stmt, {
+    get(t, p) {
+      if (p === 'bind') return (...values: unknown[]) => countingStatement(t.bind(...values), counts);
+      if (p === 'run' || p === 'all')
+        return async () => {
+          const r = await (t[p] as () => Promise<unknown>).call(t);
+          counts.d1RowsWritten += rowsOf(r);
+          return r;
+        };
+      return bound(t, p);
+    },
+  });
+}
+
+export function countingD1(db: D1Database, counts: OpCounts): D1Database {
+  return new Proxy(db, {
+    get(t, p) {
+      if (p === 'prepare') return (query: string) => countingStatement(t.prepare(query), counts);
+      if (p === 'batch')
+        return async (statements: D1PreparedStatement[]) => {
+          const results = await t.batch(statements);
+          for (const r of results) counts.d1RowsWritten += rowsOf(r);
+          return results;
+        };
+      return bound(t, p);
+    },
+  });
+}
