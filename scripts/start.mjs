@@ -41,6 +41,14 @@ const persist = persistTo(args);
 console.log(`edgetrace: applying D1 migrations to local state${persist ? ` in ${persist}` : ''}`);
 run(bin('wrangler'), ['d1', 'migrations', 'apply', 'DB', '--local', ...(persist ? ['--persist-to', persist] : [])], 'D1 migrations');
 
-const child = spawn(bin('wrangler'), ['dev', ...args], { stdio: 'inherit' });
+// A deployed edgetrace refuses unauthenticated ingest and reads (AUTH_REQUIRED=true in
+// wrangler.toml); a local one is open for a quick look unless asked otherwise.
+const devArgs = [...args];
+if (!args.some((a) => a.includes('AUTH_REQUIRED'))) {
+  devArgs.push('--var', 'AUTH_REQUIRED:false');
+  console.log('edgetrace: running with AUTH_REQUIRED=false (ingest and reads open); pass --var AUTH_REQUIRED:true to require keys');
+} else console.log('edgetrace: AUTH_REQUIRED as given on the command line');
+
+const child = spawn(bin('wrangler'), ['dev', ...devArgs], { stdio: 'inherit' });
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
