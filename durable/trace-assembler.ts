@@ -14,7 +14,7 @@ import { readConfig, samplingConfig, tailPolicies } from '../worker/config';
 import { TraceIndexAccumulator } from '../worker/db/trace-index';
 import type { AssembledSpan, AssembledTrace, Span, TraceId } from '../worker/span/model';
 import { alarmAction, alarmAfterBatch, retryDelayMs, type AssemblerTimings } from './assembler-state';
-import { annotateSpans, assemble, planAssembly } from './assemble';
+import { annotateSpans, planAssembly } from './assemble';
 import { FlushSampler, sampled, type FlushDecision } from './flush-sampling';
 import { countingD1, newOpCounts } from './op-count';
 import { encodeTraceStream, openTrace } from './trace-codec';
@@ -47,6 +47,9 @@ interface Meta {
 }
 
 export const traceKey = (traceId: string) => `traces/${traceId}`;
+
+/** The most spans a partial read (`snapshot`) returns. */
+export const SNAPSHOT_MAX_SPANS = 20_000;
 
 export class TraceAssembler extends DurableObject<Env> {
   private readonly sql: SqlStorage;
@@ -287,18 +290,27 @@ export class TraceAssembler extends DurableObject<Env> {
     }
   }
 
-  /** The trace as it stands now, assembled from storage without writing anything (for `partial` reads). */
-  async snapshot(): Promise<AssembledTrace | null> {
+  /**
+   * The trace as it stands now, assembled from storage without writing anything (for `partial`
+   * reads). Streamed like a flush, so a huge trace still fits; at most `maxSpans` spans are returned
+   * (an RPC answer must stay small), the rest are counted in a warning and in the summary.
+   */
+  async snapshot(maxSpans = SNAPSHOT_MAX_SPANS): Promise<AssembledTrace | null> {
     const meta = this.loadMeta();
-    if (meta.traceId === undefined) return null;
-    const rows = [...this.sql.exec<{ spans: string }>('SELECT spans FROM batches ORDER BY id')];
-    if (rows.length === 0) return null;
-    const spans = rows.flatMap((r) => JSON.parse(r.spans) as Span[]);
-    return assemble({
-      traceId: meta.traceId as TraceId,
-      spans,
-      version: meta.version ?? 0,
-      sampleRate: meta.sampleRate ?? 1,
-    });
+    if (meta.traceId === undefined || meta.dropped !== undefined) return null;
+    const maxBatchId = this.sql.exec<{ m: number | null }>('SELECT MAX(id) AS m FROM batches').one().m;
+    if (maxBatchId === null) return null;
+    const traceId = meta.traceId as TraceId;
+    const source = () => this.spanSource(null, maxBatchId, null);
+    const plan = await planAssembly({ traceId, spans: source(), version: meta.version ?? 0, sampleRate: meta.sampleRate ?? 1 });
+    const spans: AssembledSpan[] = [];
+    for await (const chunk of annotateSpans(plan, source())) {
+      spans.push(...chunk.slice(0, maxSpans - spans.length));
+      if (spans.length >= maxSpans) break;
+    }
+    const warnings = [...plan.head.warnings];
+    if (plan.head.spanCount > spans.length)
+      warnings.push(`still assembling: showing ${spans.length} of ${plan.head.spanCount} spans; the whole trace is shown once it is written`);
+    return { traceId, version: plan.head.version, spans, summary: plan.head.summary, warnings };
   }
 }

@@ -118,6 +118,21 @@ describe('late and retried spans', () => {
   });
 });
 
+describe('partial reads', () => {
+  it('a snapshot of a trace still in the DO is assembled, and capped with a warning saying so', async () => {
+    const traceId = randomHex(16);
+    await postOtlp(otlpJson(traceId, threeSpans()));
+    const whole = await stubFor(traceId).snapshot();
+    expect(whole?.spans).toHaveLength(3);
+    expect(whole?.summary.spanCount).toBe(3);
+    const capped = await stubFor(traceId).snapshot(2);
+    expect(capped?.spans).toHaveLength(2);
+    expect(capped?.summary.spanCount).toBe(3);
+    expect(capped?.warnings).toContain('still assembling: showing 2 of 3 spans; the whole trace is shown once it is written');
+    expect(await stubFor(randomHex(16)).snapshot()).toBeNull();
+  });
+});
+
 describe('faults: nothing acknowledged is lost', () => {
   type Bindings = { TRACES: R2Bucket; DB: D1Database };
   /** A binding's own member, methods bound to it (runtime objects refuse another `this`). */
