@@ -60,8 +60,29 @@ const scrollFrames = ({ frames, step }) =>
 
 const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 
+/** In the page: the site's edgetrace:* marks (web/src/lib/perf-marks.ts), as [name, ms]. */
+const readMarks = () =>
+  performance
+    .getEntriesByType('mark')
+    .filter((m) => m.name.startsWith('edgetrace:'))
+    .map((m) => [m.name.slice('edgetrace:'.length), m.startTime]);
+
+/** "read 80 · json-parsed 410 · …": the time from each mark to the next, from `from` on. */
+function phases(marks, from, paintedAt) {
+  const out = [];
+  let last = from;
+  for (const [name, t] of marks) {
+    if (t < from) continue;
+    out.push(`${name} ${Math.round(t - last)}`);
+    last = t;
+  }
+  out.push(`painted ${Math.round(paintedAt - last)}`);
+  return out.join(' · ');
+}
+
 async function measure(page, label, open) {
-  const firstRowsMs = await open();
+  const { ms: firstRowsMs, from, paintedAt } = await open();
+  const marks = await page.evaluate(readMarks);
   const rows = await page.locator('[data-testid=waterfall] [role=treeitem]').count();
   const deltas = await page.evaluate(scrollFrames, { frames: FRAMES, step: 240 });
   const mean = deltas.reduce((a, b) => a + b, 0) / deltas.length;
@@ -73,6 +94,7 @@ async function measure(page, label, open) {
     'scroll frame p95 (ms)': +pct(deltas, 95).toFixed(1),
     'scroll frame max (ms)': +Math.max(...deltas).toFixed(1),
     'scroll fps (mean)': +(1000 / mean).toFixed(1),
+    'phases (ms)': phases(marks, from, paintedAt),
   };
   console.log(JSON.stringify(r));
   return r;
@@ -88,7 +110,8 @@ try {
         await measure(page, id, async () => {
           await page.goto(`${values.url}/trace/${id}`, { waitUntil: 'commit' });
           // Navigation start is the page's time origin, so the painted time is already relative to it.
-          return page.evaluate(waitPainted);
+          const paintedAt = await page.evaluate(waitPainted);
+          return { ms: paintedAt, from: 0, paintedAt };
         }),
       );
     }
@@ -116,7 +139,7 @@ try {
             await page.setInputFiles('[data-testid=open-file]', file);
             const t0 = await painted;
             const t1 = await page.evaluate(waitPainted);
-            return t1 - t0;
+            return { ms: t1 - t0, from: t0, paintedAt: t1 };
           }),
         );
       }

@@ -1,8 +1,19 @@
-/** The Worker entry: the Hono app for requests, the cron for retention, and the DO class export. */
+/** The Worker entry: the Hono app for requests, the cron for retention, and the DO class exports. */
 import { app } from './app';
+import { runRetention } from './retention';
 
 export { TraceAssembler } from '../durable/trace-assembler';
+export { RateLimiter } from '../durable/rate-limiter';
 
 export default {
   fetch: app.fetch,
+  async scheduled(controller, env, ctx) {
+    ctx.waitUntil(
+      runRetention(env, controller.scheduledTime).then((r) =>
+        console.log(
+          `retention: deleted ${r.deletedTraces} trace(s), ${r.deletedOperations} operation(s) and ${r.deletedServiceRows} service row(s) older than ${new Date(r.cutoffMs).toISOString()} in ${r.batches} batch(es)${r.passDone ? '' : '; more next run'}`,
+        ),
+      ),
+    );
+  },
 } satisfies ExportedHandler<Env>;

@@ -8,7 +8,7 @@
  */
 import { index, integer, primaryKey, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
-/** One row per trace: what search lists and what the Jaeger API filters on. */
+/** One row per trace: the summary search lists (and the Jaeger API's trace-level facts). */
 export const traces = sqliteTable(
   'traces',
   {
@@ -28,7 +28,9 @@ export const traces = sqliteTable(
     /** ms since epoch of the last write */
     updatedAt: integer('updated_at').notNull(),
   },
-  (t) => [index('traces_start').on(t.startUs), index('traces_root_service_start').on(t.rootService, t.startUs)],
+  // Newest-first listing without a filter, and retention by age. Searches by service, operation
+  // or attribute go through `trace_terms` below.
+  (t) => [index('traces_start').on(t.startUs)],
 );
 
 /**
@@ -45,4 +47,45 @@ export const operations = sqliteTable(
     lastSeenUs: integer('last_seen_us').notNull(),
   },
   (t) => [primaryKey({ columns: [t.service, t.operation, t.spanKind] })],
+);
+
+/**
+ * The search vocabulary: every term a trace can be found by (`worker/query/search-terms.ts`
+ * spells them: a service, a service's operation, an indexed attribute's value), numbered once.
+ * Postings then carry a small integer instead of the text, and `/api/tags/values` lists a key's
+ * values from here by prefix.
+ */
+export const searchTerms = sqliteTable('search_terms', {
+  id: integer('id').primaryKey(),
+  term: text('term').notNull().unique(),
+});
+
+/**
+ * One row per indexed trace: a small integer `seq` for postings to point at (16 bytes of trace id
+ * in every posting would double the index), the facts a posting scan filters on (duration), and
+ * the ids of the trace's terms, so a re-flush or retention deletes exactly its postings.
+ */
+export const indexedTraces = sqliteTable('indexed_traces', {
+  seq: integer('seq').primaryKey(),
+  traceId: text('trace_id').notNull().unique(),
+  startUs: integer('start_us').notNull(),
+  durationUs: integer('duration_us').notNull(),
+  version: integer('version').notNull(),
+  /** JSON array of search_terms ids */
+  termIds: text('term_ids').notNull(),
+});
+
+/**
+ * The postings: (term, trace start, trace) for every term of every trace. Its key is the search
+ * order: one term's traces, newest first, are one index range, and "does this trace also have term
+ * T" is one key lookup, because every posting of a trace carries the same start.
+ */
+export const traceTerms = sqliteTable(
+  'trace_terms',
+  {
+    termId: integer('term_id').notNull(),
+    startUs: integer('start_us').notNull(),
+    traceSeq: integer('trace_seq').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.termId, t.startUs, t.traceSeq] })],
 );

@@ -1,6 +1,7 @@
 /**
  * The one API client. Every response goes through a validator, so pages get a typed value or a
- * Problem that says what was wrong and where — never a half-shaped object.
+ * Problem that says what was wrong and where — never a half-shaped object. Every request carries
+ * the read token when the site has one, and a 401 asks for it once (read-token.ts).
  */
 import {
   validateNameList,
@@ -9,15 +10,43 @@ import {
   validateTraceResponse,
 } from './api-validate';
 import type { JaegerTrace, OperationInfo, SearchPage } from './jaeger';
+import { mark } from './perf-marks';
+import { readAccess } from './read-access';
+import { withBearer } from './read-token';
 import { fail, type Result } from './result';
 import { searchApiUrl, type SearchQuery } from './search-query';
+import {
+  validateMapEdges,
+  validateMetricFamily,
+  validateRegistry,
+  validateSummary,
+  type MapEdge,
+  type MetricSeries,
+  type OperationSummary,
+  type RegistryService,
+} from './services-validate';
 
 type Fetch = typeof fetch;
+
+/**
+ * A request with the read token. On a 401 it tries again with the token the gate comes back with
+ * (the user's answer, which may be refused in turn), until the gate has none: the user gave up.
+ */
+async function request(f: Fetch, url: string, init?: RequestInit): Promise<Response> {
+  let token = readAccess.current();
+  for (;;) {
+    const res = await f(url, withBearer(init, token));
+    if (res.status !== 401) return res;
+    const next = await readAccess.renew(token);
+    if (next === null) return res;
+    token = next;
+  }
+}
 
 async function getJson<T>(f: Fetch, url: string, validate: (b: unknown) => Result<T>, okStatuses = [200]): Promise<Result<T>> {
   let res: Response;
   try {
-    res = await f(url, { headers: { accept: 'application/json' } });
+    res = await request(f, url, { headers: { accept: 'application/json' } });
   } catch (e) {
     return fail(url, `request failed: ${(e as Error).message}`);
   }
@@ -36,11 +65,16 @@ async function getJson<T>(f: Fetch, url: string, validate: (b: unknown) => Resul
 }
 
 export const fetchTrace = (id: string, f: Fetch = fetch): Promise<Result<JaegerTrace>> =>
-  getJson(f, `/api/traces/${encodeURIComponent(id)}`, validateTraceResponse);
+  getJson(f, `/api/traces/${encodeURIComponent(id)}`, (body) => {
+    mark('json-parsed');
+    const r = validateTraceResponse(body);
+    mark('validated');
+    return r;
+  });
 
 /** The OTLP/JSON body, passed through as text for download. */
 export async function fetchTraceOtlp(id: string, f: Fetch = fetch): Promise<Result<string>> {
-  const res = await f(`/api/traces/${encodeURIComponent(id)}?format=otlp`);
+  const res = await request(f, `/api/traces/${encodeURIComponent(id)}?format=otlp`);
   if (!res.ok) return fail(`/api/traces/${id}?format=otlp`, `HTTP ${res.status}`);
   const text = await res.text();
   try {
@@ -75,3 +109,21 @@ export async function fetchTagValues(key: string, f: Fetch = fetch): Promise<str
   const r = await getJson(f, `/api/tags/values?key=${encodeURIComponent(key)}`, validateNameList);
   return r.ok ? r.value : [];
 }
+
+/** `GET /api/registry`: services with their instances, live or gone. */
+export const fetchRegistry = (f: Fetch = fetch): Promise<Result<RegistryService[]>> => getJson(f, '/api/registry', validateRegistry);
+
+/** `GET /api/service-map`: caller → callee edges with calls, errors and latency over `lookbackMs`. */
+export const fetchServiceMap = (lookbackMs: number, f: Fetch = fetch): Promise<Result<MapEdge[]>> =>
+  getJson(f, `/api/service-map?lookback=${lookbackMs}`, validateMapEdges);
+
+/** `GET /api/dependencies` (Jaeger's: calls only), for a backend without the native map. */
+export const fetchDependencies = (lookbackMs: number, f: Fetch = fetch): Promise<Result<MapEdge[]>> =>
+  getJson(f, `/api/dependencies?endTs=${Date.now()}&lookback=${lookbackMs}`, validateMapEdges);
+
+/** `GET /api/metrics/summary`: one service's operations with exact calls, errors and percentiles. */
+export const fetchMetricSummary = (service: string, lookbackMs: number, f: Fetch = fetch): Promise<Result<OperationSummary[]>> =>
+  getJson(f, `/api/metrics/summary?service=${encodeURIComponent(service)}&lookback=${lookbackMs}`, validateSummary);
+
+/** `GET /api/metrics/{kind}`: the monitor API's series for the services, as the URL built by metricsUrl. */
+export const fetchMetricSeries = (url: string, f: Fetch = fetch): Promise<Result<MetricSeries[]>> => getJson(f, url, validateMetricFamily);

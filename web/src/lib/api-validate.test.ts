@@ -16,6 +16,24 @@ describe('validateTraceResponse', () => {
     (t.spans[3] as unknown as Record<string, unknown>).startTime = 'soon';
     expect(validateTraceResponse(envelope(t))).toEqual({ ok: false, error: { path: 'data[0].spans[3].startTime', message: 'must be a finite number' } });
   });
+  it('names nested places: a tag value, an event field, a reference', () => {
+    const t = makeTrace({ spans: 12 });
+    (t.spans[3]!.tags[1] as unknown as Record<string, unknown>).value = { nested: true };
+    expect(validateTraceResponse(envelope(t))).toMatchObject({ ok: false, error: { path: 'data[0].spans[3].tags[1].value' } });
+    const u = makeTrace({ spans: 12 });
+    (u.spans[11]!.logs[0]!.fields[1] as unknown as Record<string, unknown>).key = 7;
+    expect(validateTraceResponse(envelope(u))).toMatchObject({ ok: false, error: { path: 'data[0].spans[11].logs[0].fields[1].key' } });
+    const w = makeTrace({ spans: 12 });
+    (w.spans[4]!.references as unknown[])[0] = 'parent';
+    expect(validateTraceResponse(envelope(w))).toMatchObject({ ok: false, error: { path: 'data[0].spans[4].references[0]', message: 'must be an object' } });
+  });
+  it('normalises absent lists to empty ones', () => {
+    const t = makeTrace({ spans: 3 }) as unknown as { spans: Array<Record<string, unknown>> };
+    t.spans[1]!.logs = null;
+    delete t.spans[1]!.references;
+    const r = validateTraceResponse(envelope(t as never));
+    expect(r.ok && [r.value.spans[1]!.logs, r.value.spans[1]!.references]).toEqual([[], []]);
+  });
   it('refuses a span whose process is missing', () => {
     const t = makeTrace({ spans: 5 });
     t.spans[1]!.processID = 'nope';

@@ -34,12 +34,12 @@ interface Acc {
 
 function byPath(trace: TraceView): Map<string, Acc> {
   const out = new Map<string, Acc>();
-  const keys: string[] = new Array(trace.spans.length);
+  const keys: string[] = [];
   for (const s of trace.spans) {
     // Depth-first order: the parent's key is always computed first.
     const seg = `${s.service}:${s.operation}`;
     const key = s.parent >= 0 ? `${keys[s.parent]}\u0000${seg}` : seg;
-    keys[s.index] = key;
+    keys.push(key);
     let a = out.get(key);
     if (!a) {
       a = { path: key.split('\u0000'), service: s.service, operation: s.operation, count: 0, total: 0, errors: 0, order: out.size };

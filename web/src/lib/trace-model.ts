@@ -5,6 +5,7 @@
  * A parent that never arrived becomes a placeholder span, so its orphans keep their place in the
  * tree instead of floating loose (the design: "missing parents shown as gaps, not dropped").
  */
+import { IdIndex } from './id-index';
 import type { EdgeAnnotations, JaegerLog, JaegerProcess, JaegerReference, JaegerTag, JaegerTrace } from './jaeger';
 
 export interface ViewSpan {
@@ -21,8 +22,8 @@ export interface ViewSpan {
   /** µs */
   duration: number;
   depth: number;
-  /** child indices, by start time */
-  children: number[];
+  /** child indices, by start time (read-only: leaves share one empty array) */
+  children: readonly number[];
   /** one past the last descendant: the subtree is [index, subtreeEnd) */
   subtreeEnd: number;
   error: boolean;
@@ -41,11 +42,15 @@ export interface TraceView {
   traceId: string;
   spans: ViewSpan[];
   roots: number[];
+  /** span id → index in `spans` (placeholders included), or -1 */
+  indexOf: Pick<IdIndex, 'get'>;
   /** µs since the epoch */
   startUs: number;
   durationUs: number;
   /** services in order of first appearance */
   services: string[];
+  /** spans per service, most first (placeholders not counted) */
+  serviceSpans: ReadonlyArray<readonly [string, number]>;
   maxDepth: number;
   spanCount: number;
   errorCount: number;
@@ -61,107 +66,98 @@ const isErrorTag = (t: JaegerTag) =>
   (t.key === 'error' && (t.value === true || t.value === 'true')) ||
   (t.key === 'otel.status_code' && t.value === 'ERROR');
 
-/** The one reference that names the parent: CHILD_OF first, else the first one in this trace. */
+/** The one reference that names the parent: CHILD_OF first, else the first FOLLOWS_FROM in this trace. */
 function parentRef(refs: JaegerReference[], traceId: string): JaegerReference | undefined {
-  return (
-    refs.find((r) => r.refType === 'CHILD_OF' && r.traceID === traceId) ??
-    refs.find((r) => r.traceID === traceId && r.refType === 'FOLLOWS_FROM')
-  );
+  let follows: JaegerReference | undefined;
+  for (const r of refs) {
+    if (r.traceID !== traceId) continue;
+    if (r.refType === 'CHILD_OF') return r;
+    if (r.refType === 'FOLLOWS_FROM' && !follows) follows = r;
+  }
+  return follows;
 }
 
+/** Fills the span list before each slot gets its span (keeps the list a fast, packed array). */
+const NO_SPAN = Object.freeze({}) as ViewSpan;
+const NO_CHILDREN: readonly number[] = Object.freeze([]);
+const NO_WARNINGS: readonly string[] = Object.freeze([]);
+const NO_ANNOTATIONS: EdgeAnnotations = Object.freeze({});
+const PLACEHOLDER_PROCESS: JaegerProcess = Object.freeze({ serviceName: PLACEHOLDER_SERVICE, tags: [] });
+const PLACEHOLDER_WARNINGS: readonly string[] = Object.freeze(['this span never arrived; its children are shown under this placeholder']);
+
+/**
+ * Built in passes over flat arrays, and the ViewSpan objects only at the end, once each span's
+ * place is known: at 100k spans every extra object or array per span shows up in the time to
+ * the first painted row (leaves share one frozen empty `children`, spans reference the parsed
+ * tags and logs rather than copying them).
+ */
 export function buildTraceView(trace: JaegerTrace): TraceView {
-  // Pass 1: one ViewSpan per distinct span id; tree fields are filled in once the order is known.
-  const all: ViewSpan[] = [];
-  const byId = new Map<string, number>();
-  const emptyProcess: JaegerProcess = { serviceName: PLACEHOLDER_SERVICE, tags: [] };
-  const startAbs: number[] = [];
-  for (const s of trace.spans) {
-    // A retried span can appear twice in a hand-made file: keep the first copy.
-    if (byId.has(s.spanID)) continue;
-    const process = trace.processes[s.processID] ?? emptyProcess;
+  const input = trace.spans;
+  // Pass 1, in input order (the order the parsed objects sit in memory, so it is the one pass
+  // that reads them cheaply): distinct span ids, parent ids, times, error, kind and service.
+  // A retried span can appear twice in a hand-made file: keep the first copy.
+  // Ids: the spans' own, then at most one placeholder per span.
+  const byId = new IdIndex(2 * input.length);
+  const src = new Int32Array(input.length);
+  // Lists grow by push (a large `new Array(n)` is a slow dictionary), typed arrays are sized.
+  const parentIds: Array<string | null> = [];
+  const startAbs = new Float64Array(2 * input.length);
+  const durations = new Float64Array(2 * input.length);
+  const errors = new Uint8Array(input.length);
+  const kinds: string[] = [];
+  const processes: JaegerProcess[] = [];
+  let count = 0;
+  for (let j = 0; j < input.length; j++) {
+    const s = input[j]!;
+    if (!byId.add(s.spanID, count)) continue;
+    const i = count++;
+    src[i] = j;
     const ref = parentRef(s.references, s.traceID);
-    let error = false;
+    parentIds.push(ref && ref.spanID !== s.spanID ? ref.spanID : null);
+    startAbs[i] = s.startTime;
+    durations[i] = Math.max(0, s.duration);
+    let error = 0;
     let kind = '';
     for (const t of s.tags) {
-      if (isErrorTag(t)) error = true;
+      if (isErrorTag(t)) error = 1;
       else if (t.key === 'span.kind') kind = String(t.value);
     }
-    byId.set(s.spanID, all.length);
-    startAbs.push(s.startTime);
-    all.push({
-      index: -1,
-      spanId: s.spanID,
-      parentId: ref && ref.spanID !== s.spanID ? ref.spanID : null,
-      parent: -1,
-      operation: s.operationName,
-      service: process.serviceName,
-      start: 0,
-      duration: Math.max(0, s.duration),
-      depth: 0,
-      children: [],
-      subtreeEnd: 0,
-      error,
-      kind,
-      tags: s.tags,
-      logs: s.logs,
-      references: s.references,
-      process,
-      warnings: s.warnings ?? [],
-      ann: s.edgetrace ?? {},
-      placeholder: false,
-    });
+    errors[i] = error;
+    kinds.push(kind);
+    processes.push(trace.processes[s.processID] ?? PLACEHOLDER_PROCESS);
   }
+  const realCount = count;
 
-  // Pass 2: placeholders for parents that never arrived, spanning all their children.
-  const realCount = all.length;
+  // Pass 2: each span's parent, and placeholders for parents that never arrived, spanning all
+  // their children.
+  const placeholderIds: string[] = [];
+  const parentOf = new Int32Array(2 * input.length).fill(-1);
+  let n = realCount;
   let orphanCount = 0;
   for (let i = 0; i < realCount; i++) {
-    const p = all[i]!;
-    if (p.parentId === null) continue;
-    let ph = byId.get(p.parentId);
-    if (ph !== undefined && !all[ph]!.placeholder) continue;
-    orphanCount++;
-    const end = startAbs[i]! + p.duration;
-    if (ph === undefined) {
-      ph = all.length;
-      byId.set(p.parentId, ph);
-      startAbs.push(startAbs[i]!);
-      all.push({
-        ...p,
-        spanId: p.parentId,
-        parentId: null,
-        operation: 'missing span',
-        service: PLACEHOLDER_SERVICE,
-        children: [],
-        error: false,
-        kind: '',
-        tags: [],
-        logs: [],
-        references: [],
-        process: emptyProcess,
-        warnings: ['this span never arrived; its children are shown under this placeholder'],
-        ann: {},
-        placeholder: true,
-      });
+    const pid = parentIds[i]!;
+    if (pid === null) continue;
+    let p = byId.get(pid);
+    if (p < 0 || p >= realCount) {
+      orphanCount++;
+      if (p < 0) {
+        p = n++;
+        byId.add(pid, p);
+        placeholderIds.push(pid);
+        startAbs[p] = startAbs[i]!;
+        durations[p] = durations[i]!;
+      } else {
+        const end = Math.max(startAbs[p]! + durations[p]!, startAbs[i]! + durations[i]!);
+        startAbs[p] = Math.min(startAbs[p]!, startAbs[i]!);
+        durations[p] = end - startAbs[p]!;
+      }
     }
-    const phs = all[ph]!;
-    const phEnd = Math.max(startAbs[ph]! + phs.duration, end);
-    startAbs[ph] = Math.min(startAbs[ph]!, startAbs[i]!);
-    phs.duration = phEnd - startAbs[ph]!;
+    parentOf[i] = p;
   }
-  const n = all.length;
 
   // Pass 3: children as one flat list per parent (CSR), sorted by start; loops make roots.
-  const parentOf = new Int32Array(n).fill(-1);
   const childCount = new Int32Array(n + 1);
-  for (let i = 0; i < n; i++) {
-    const pid = all[i]!.parentId;
-    const p = pid === null ? undefined : byId.get(pid);
-    if (p !== undefined && p !== i) {
-      parentOf[i] = p;
-      childCount[p]!++;
-    }
-  }
+  for (let i = 0; i < realCount; i++) if (parentOf[i]! >= 0) childCount[parentOf[i]!]!++;
   const childStart = new Int32Array(n + 1);
   for (let i = 0; i < n; i++) childStart[i + 1] = childStart[i]! + childCount[i]!;
   const fill = childStart.slice(0, n);
@@ -176,7 +172,7 @@ export function buildTraceView(trace: JaegerTrace): TraceView {
   for (let p = 0; p < n; p++) {
     const a = childStart[p]!;
     const b = childStart[p + 1]!;
-    if (b - a > 1) childList.set(Array.from(childList.subarray(a, b)).sort(byStart), a);
+    if (b - a > 1) childList.subarray(a, b).sort(byStart);
   }
   rootsP.sort(byStart);
 
@@ -185,46 +181,39 @@ export function buildTraceView(trace: JaegerTrace): TraceView {
   for (let i = 0; i < n; i++) {
     const s = startAbs[i]!;
     if (s < startUs) startUs = s;
-    if (s + all[i]!.duration > endUs) endUs = s + all[i]!.duration;
+    if (s + durations[i]! > endUs) endUs = s + durations[i]!;
   }
   if (!Number.isFinite(startUs)) {
     startUs = 0;
     endUs = 0;
   }
 
-  // Pass 4: iterative depth-first walk (a 100k-span chain must not overflow the call stack).
-  const spans: ViewSpan[] = [];
+  // Pass 4: iterative depth-first walk (a 100k-span chain must not overflow the call stack),
+  // recording each span's place, its parent's place and its depth.
+  const order = new Int32Array(n);
   const pos = new Int32Array(n).fill(-1);
+  const parentPos = new Int32Array(n);
+  const depthAt = new Int32Array(n);
+  const kids = new Int32Array(n);
   const stack = new Int32Array(n);
-  const services: string[] = [];
-  const seenService = new Set<string>();
-  let maxDepth = 0;
   const roots: number[] = [];
+  let placed = 0;
   const walk = (root: number) => {
-    roots.push(spans.length);
+    roots.push(placed);
     let top = 0;
     stack[top++] = root;
     while (top > 0) {
       const i = stack[--top]!;
       if (pos[i]! >= 0) continue;
-      const s = all[i]!;
-      const index = spans.length;
-      pos[i] = index;
-      const p = parentOf[i]!;
+      const at = placed++;
+      order[at] = i;
+      pos[i] = at;
       // A parent in a loop may not be placed yet: then this span starts a new root.
-      const parent = p >= 0 && pos[p]! >= 0 && spans[pos[p]!]!.index === pos[p] ? pos[p]! : -1;
-      s.index = index;
-      s.parent = parent;
-      s.depth = parent >= 0 ? spans[parent]!.depth + 1 : 0;
-      s.start = startAbs[i]! - startUs;
-      s.subtreeEnd = index + 1;
-      if (parent >= 0) spans[parent]!.children.push(index);
-      if (s.depth > maxDepth) maxDepth = s.depth;
-      if (!s.placeholder && !seenService.has(s.service)) {
-        seenService.add(s.service);
-        services.push(s.service);
-      }
-      spans.push(s);
+      const p = parentOf[i]!;
+      const pp = p >= 0 ? pos[p]! : -1;
+      parentPos[at] = pp;
+      depthAt[at] = pp >= 0 ? depthAt[pp]! + 1 : 0;
+      if (pp >= 0) kids[pp]!++;
       for (let k = childStart[i + 1]! - 1; k >= childStart[i]!; k--) {
         const c = childList[k]!;
         if (pos[c]! < 0) stack[top++] = c;
@@ -234,24 +223,86 @@ export function buildTraceView(trace: JaegerTrace): TraceView {
   for (const r of rootsP) walk(r);
   // Spans caught in a parent cycle were never reached from a root: show them as roots.
   for (let i = 0; i < n; i++) if (pos[i]! < 0) walk(i);
-  for (let k = spans.length - 1; k >= 0; k--) {
-    const p = spans[k]!.parent;
-    if (p >= 0 && spans[k]!.subtreeEnd > spans[p]!.subtreeEnd) spans[p]!.subtreeEnd = spans[k]!.subtreeEnd;
+
+  // Subtrees: [at, subtreeEnd) in depth-first places.
+  const subtreeEnd = new Int32Array(n);
+  for (let at = 0; at < n; at++) subtreeEnd[at] = at + 1;
+  for (let at = n - 1; at > 0; at--) {
+    const p = parentPos[at]!;
+    if (p >= 0 && subtreeEnd[at]! > subtreeEnd[p]!) subtreeEnd[p] = subtreeEnd[at]!;
   }
+
+  // Services in order of first appearance, depth-first, with their span counts.
+  const services: string[] = [];
+  const serviceIndex = new Map<string, number>();
+  const serviceSpans: number[] = [];
+  let maxDepth = 0;
+  let errorCount = 0;
+  for (let at = 0; at < n; at++) {
+    if (depthAt[at]! > maxDepth) maxDepth = depthAt[at]!;
+    const i = order[at]!;
+    if (i >= realCount) continue;
+    if (errors[i]) errorCount++;
+    const service = processes[i]!.serviceName;
+    const si = serviceIndex.get(service);
+    if (si !== undefined) serviceSpans[si]!++;
+    else {
+      serviceIndex.set(service, services.length);
+      services.push(service);
+      serviceSpans.push(1);
+    }
+  }
+
+  // Pass 5: the ViewSpans, made in input order (again reading the parsed spans in memory order)
+  // and put in their depth-first places; then each parent's children, in place order.
+  const spans: ViewSpan[] = [];
+  for (let at = 0; at < n; at++) spans.push(NO_SPAN);
+  for (let i = 0; i < n; i++) {
+    const at = pos[i]!;
+    const parent = parentPos[at]!;
+    const start = startAbs[i]! - startUs;
+    const duration = durations[i]!;
+    const depth = depthAt[at]!;
+    const children = kids[at]! > 0 ? [] : (NO_CHILDREN as number[]);
+    const end = subtreeEnd[at]!;
+    if (i >= realCount) {
+      spans[at] = {
+        index: at, spanId: placeholderIds[i - realCount]!, parentId: null, parent, operation: 'missing span',
+        service: PLACEHOLDER_SERVICE, start, duration, depth, children, subtreeEnd: end, error: false, kind: '',
+        tags: [], logs: [], references: [], process: PLACEHOLDER_PROCESS,
+        warnings: PLACEHOLDER_WARNINGS as string[], ann: NO_ANNOTATIONS, placeholder: true,
+      };
+      continue;
+    }
+    const s = input[src[i]!]!;
+    const process = processes[i]!;
+    spans[at] = {
+      index: at, spanId: s.spanID, parentId: parentIds[i]!, parent, operation: s.operationName,
+      service: process.serviceName, start, duration, depth, children, subtreeEnd: end, error: errors[i] === 1,
+      kind: kinds[i]!, tags: s.tags, logs: s.logs, references: s.references, process,
+      warnings: s.warnings ?? (NO_WARNINGS as string[]), ann: s.edgetrace ?? NO_ANNOTATIONS, placeholder: false,
+    };
+  }
+  for (let at = 1; at < n; at++) {
+    const p = parentPos[at]!;
+    if (p >= 0) (spans[p]!.children as number[]).push(at);
+  }
+  // The id → index map, re-pointed from input order to depth-first places.
+  byId.remap(pos);
 
   const warnings = [...(trace.warnings ?? [])];
   if (orphanCount > 0) {
     warnings.push(`${orphanCount} span${orphanCount === 1 ? '' : 's'} reference a parent that never arrived`);
   }
-  let errorCount = 0;
-  for (const s of spans) if (s.error) errorCount++;
   return {
     traceId: trace.traceID,
     spans,
     roots,
+    indexOf: byId,
     startUs,
     durationUs: endUs - startUs,
     services,
+    serviceSpans: services.map((svc, k) => [svc, serviceSpans[k]!] as const).sort((a, b) => b[1] - a[1]),
     maxDepth,
     spanCount: realCount,
     errorCount,

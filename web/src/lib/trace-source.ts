@@ -5,6 +5,7 @@
  */
 import { fetchTrace } from './api-client';
 import type { JaegerTrace } from './jaeger';
+import { mark } from './perf-marks';
 import { ok, type Result } from './result';
 import { buildTraceView, type TraceView } from './trace-model';
 
@@ -24,8 +25,9 @@ export interface LoadedTrace {
 
 export async function loadTrace(id: string, f: typeof fetch = fetch): Promise<Result<LoadedTrace>> {
   const local = opened.get(id);
-  if (local) return ok({ raw: local, view: buildTraceView(local), source: 'file' });
-  const r = await fetchTrace(id, f);
+  const r = local ? ok(local) : await fetchTrace(id, f);
   if (!r.ok) return r;
-  return ok({ raw: r.value, view: buildTraceView(r.value), source: 'api' });
+  const view = buildTraceView(r.value);
+  mark('view-built');
+  return ok({ raw: r.value, view, source: local ? 'file' : 'api' });
 }

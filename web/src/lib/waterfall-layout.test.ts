@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseFilter, spanMatcher } from './span-filter';
 import { buildTraceView } from './trace-model';
-import { ancestorsOf, collapseBelowDepth, layoutWaterfall } from './waterfall-layout';
+import { ancestorsOf, collapseBelowDepth, layoutWaterfall, rowAt, type WaterfallLayout } from './waterfall-layout';
 import { miniTrace, sid } from './test-support';
 
 const view = buildTraceView(
@@ -13,19 +13,21 @@ const view = buildTraceView(
     { id: 'e', parent: 'a', service: 'api', op: 'auth', start: 70, dur: 20 },
   ]),
 );
-const ids = (rows: { span: number }[]) => rows.map((r) => view.spans[r.span]!.spanId.replace(/^0+/, ''));
+const ids = (rows: Int32Array) => Array.from(rows, (i) => view.spans[i]!.spanId.replace(/^0+/, ''));
+const rowsOf = (l: WaterfallLayout) => Array.from(l.rows, (_, k) => rowAt(view, l, k));
 
 describe('layoutWaterfall', () => {
   it('shows every span when nothing is collapsed', () => {
     const l = layoutWaterfall(view, new Set(), null);
     expect(ids(l.rows)).toEqual(['a', 'b', 'c', 'd', 'e']);
-    expect(l.rows.every((r) => !r.match)).toBe(true);
+    expect(rowsOf(l).every((r) => !r.match && !r.collapsed && r.hiddenCount === 0)).toBe(true);
+    expect(rowsOf(l).map((r) => [r.depth, r.hasChildren])).toEqual([[0, true], [1, true], [2, false], [2, false], [1, false]]);
   });
 
   it('hides a collapsed subtree and counts what it hides', () => {
     const l = layoutWaterfall(view, new Set([sid('b')]), null);
     expect(ids(l.rows)).toEqual(['a', 'b', 'e']);
-    expect(l.rows[1]).toMatchObject({ collapsed: true, hiddenCount: 2, hasChildren: true });
+    expect(rowAt(view, l, 1)).toMatchObject({ span: 1, collapsed: true, hiddenCount: 2, hasChildren: true });
   });
 
   it('ignores a collapse on a leaf', () => {
@@ -37,6 +39,7 @@ describe('layoutWaterfall', () => {
     expect(l.rows).toHaveLength(5);
     expect(l.matchRows).toEqual([2, 3]);
     expect(l.matchCount).toBe(2);
+    expect(rowsOf(l).map((r) => r.match)).toEqual([false, false, true, true, false]);
   });
 
   it('counts matches hidden in a collapsed subtree', () => {

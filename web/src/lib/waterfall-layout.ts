@@ -1,7 +1,8 @@
 /**
- * The waterfall's pure layout: (trace, collapsed, filter) → the rows to draw. The component only
- * renders the window of these rows that is on screen. Because spans are in depth-first order, a
- * collapsed subtree is skipped in one jump, so a 100k-span layout is one linear pass.
+ * The waterfall's pure layout: (trace, collapsed, filter) → the rows to draw. Because spans are in
+ * depth-first order, a collapsed subtree is skipped in one jump, so a 100k-span layout is one
+ * linear pass that fills a typed array of span indices; the row objects the component draws are
+ * made on demand (`rowAt`) for the few rows on screen.
  */
 import type { TraceView, ViewSpan } from './trace-model';
 
@@ -18,11 +19,15 @@ export interface WaterfallRow {
 }
 
 export interface WaterfallLayout {
-  rows: WaterfallRow[];
+  /** the span on each row, top to bottom */
+  rows: Int32Array;
   /** row positions of the matching spans, in order, for next/previous match */
   matchRows: number[];
   /** how many spans the filter matched, including ones hidden inside collapsed subtrees */
   matchCount: number;
+  /** per span index: 1 when the filter matched it (null when there is no filter) */
+  matched: Uint8Array | null;
+  collapsed: ReadonlySet<string>;
 }
 
 export interface LayoutOptions {
@@ -38,11 +43,13 @@ export function layoutWaterfall(
 ): WaterfallLayout {
   const spans = trace.spans;
   const n = spans.length;
-  const matched = new Uint8Array(n);
+  let matched: Uint8Array | null = null;
   // keep[i]: a match is inside i's subtree (itself included), used by onlyMatches
-  const keep = new Uint8Array(n);
+  let keep: Uint8Array | null = null;
   let matchCount = 0;
   if (filter) {
+    matched = new Uint8Array(n);
+    keep = new Uint8Array(n);
     for (let i = n - 1; i >= 0; i--) {
       const s = spans[i]!;
       if (filter(s)) {
@@ -55,29 +62,40 @@ export function layoutWaterfall(
       }
     }
   }
-  const only = filter !== null && options.onlyMatches === true;
-  const rows: WaterfallRow[] = [];
+  const only = keep !== null && options.onlyMatches === true;
+  const rows = new Int32Array(n);
   const matchRows: number[] = [];
+  let count = 0;
   let i = 0;
+  // With nothing collapsed every span is a row: no set lookups at all.
+  const anyCollapsed = collapsed.size > 0;
   while (i < n) {
     const s = spans[i]!;
-    if (only && !keep[i]) {
+    if (only && !keep![i]) {
       i = s.subtreeEnd;
       continue;
     }
-    const isCollapsed = s.children.length > 0 && collapsed.has(s.spanId);
-    if (matched[i]) matchRows.push(rows.length);
-    rows.push({
-      span: i,
-      depth: s.depth,
-      hasChildren: s.children.length > 0,
-      collapsed: isCollapsed,
-      hiddenCount: isCollapsed ? s.subtreeEnd - i - 1 : 0,
-      match: matched[i] === 1,
-    });
-    i = isCollapsed ? s.subtreeEnd : i + 1;
+    if (matched !== null && matched[i]) matchRows.push(count);
+    rows[count++] = i;
+    i = anyCollapsed && s.children.length > 0 && collapsed.has(s.spanId) ? s.subtreeEnd : i + 1;
   }
-  return { rows, matchRows, matchCount };
+  return { rows: rows.subarray(0, count), matchRows, matchCount, matched, collapsed };
+}
+
+/** The row at position `k`, made for drawing it. */
+export function rowAt(trace: TraceView, layout: WaterfallLayout, k: number): WaterfallRow {
+  const span = layout.rows[k]!;
+  const s = trace.spans[span]!;
+  const hasChildren = s.children.length > 0;
+  const isCollapsed = hasChildren && layout.collapsed.has(s.spanId);
+  return {
+    span,
+    depth: s.depth,
+    hasChildren,
+    collapsed: isCollapsed,
+    hiddenCount: isCollapsed ? s.subtreeEnd - span - 1 : 0,
+    match: layout.matched !== null && layout.matched[span] === 1,
+  };
 }
 
 /** The collapsed set that shows the tree down to `depth` levels (1 = only the roots). */

@@ -1,0 +1,195 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`: every benchmark in one run, within 10 minutes, cleaning up after itself.
+ *   1. the in-process benches that exist in bench/ (*.ts through scripts/run-ts.mjs, *.mjs with
+ *      node), edge-decode and assembly first since the cost model reads their CPU per span;
+ *   2. the stack benches on ports 8820–8822: ingest spans/s and p50/p99 through wrangler dev for
+ *      the hello-world Worker (the ceiling) and edgetrace at SAMPLE_RATE 0.001 and 1; freshness;
+ *      the operations one trace costs; storage per span (R2) and per trace (D1);
+ *   3. the cost model (bench/cost-model.ts) from those figures.
+ * Not run here: bench/waterfall.mjs, a browser bench with its own script (npm run bench:waterfall).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { delimiter, dirname, join } from 'node:path';
+import { measureFreshness } from './freshness.mjs';
+import { formatOps, measureTraceOps } from './ingest-ops.mjs';
+import { startEdgetrace, startHelloWorker } from './ingest-stack.mjs';
+import { BATCH_SPANS, formatLoad, loadTest } from './ingest.mjs';
+import { formatStorage, measureStorage } from './storage.mjs';
+
+const BUDGET_MS = 10 * 60_000;
+/** what the stack benches and the cost model need at the end */
+const STACK_RESERVE_MS = 280_000;
+const LOAD = { clients: 4, seconds: 15, warmupSeconds: 3 };
+const started = Date.now();
+const left = () => BUDGET_MS - (Date.now() - started);
+
+if (Number(process.versions.node.split('.')[0]) < 22) {
+  console.error(`bench: wrangler needs Node 22 or later, this is ${process.version}; run it as \`npm run bench\` (npm puts the project's Node 22 first)`);
+  process.exit(1);
+}
+
+const env = { ...process.env, PATH: [dirname(process.execPath), join(process.cwd(), 'node_modules', '.bin'), process.env.PATH].join(delimiter) };
+
+/** Runs a script in its own process group; ends the group at the deadline. */
+function runScript(args, timeoutMs) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      process.kill(-child.pid, 'SIGKILL');
+    }, Math.max(1000, timeoutMs));
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ out, code, timedOut });
+    });
+  });
+}
+
+const section = (title) => console.log(`\n## ${title}\n`);
+const secs = (ms) => `${(ms / 1000).toFixed(0)} s`;
+
+console.log(`# npm run bench — ${new Date().toISOString()}`);
+console.log(`node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(1)} GB RAM, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+
+// 1. in-process benches --------------------------------------------------------------------
+const OWN = /^(run|ingest.*|freshness.*|storage.*|cost-model.*)\.(mjs|ts)$|\.test\.ts$|\.d\.ts$/;
+const ELSEWHERE = new Set(['waterfall.mjs']);
+const FIRST = ['edge-decode.ts', 'assembly.ts'];
+const rank = (f) => (FIRST.includes(f) ? FIRST.indexOf(f) : FIRST.length);
+const scripts = readdirSync('bench')
+  .filter((f) => /\.(ts|mjs)$/.test(f) && !OWN.test(f) && !ELSEWHERE.has(f))
+  .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+const outputs = {};
+const skipped = [];
+for (const file of scripts) {
+  const budget = left() - STACK_RESERVE_MS;
+  if (budget < 5000) {
+    skipped.push(`${file} (no time left)`);
+    continue;
+  }
+  const args = file.endsWith('.ts') ? ['--expose-gc', 'scripts/run-ts.mjs', `bench/${file}`] : [`bench/${file}`];
+  const t = Date.now();
+  const r = await runScript(args, budget);
+  section(`bench/${file} (${secs(Date.now() - t)}${r.timedOut ? ', STOPPED at the time budget' : r.code !== 0 ? `, exit ${r.code}` : ''})`);
+  console.log(r.out.trimEnd());
+  outputs[file] = r.out;
+  if (r.timedOut) skipped.push(`${file} (stopped after ${secs(budget)})`);
+}
+
+/** edge CPU per span of the protobuf path, from bench/edge-decode.ts */
+const edgeNs = Number(/\(protobuf\)\s+(\d+) ns\/span/.exec(outputs['edge-decode.ts'] ?? '')?.[1]);
+/** DO CPU per span: the chunked DO path of the smallest trace in bench/assembly.ts */
+const doNs = (() => {
+  const m = /(\d+) spans generated → (\d+) after dedupe[\s\S]*?chunked[\s\S]*?→ DO path (\d+) ms/.exec(outputs['assembly.ts'] ?? '');
+  return m ? (Number(m[3]) * 1e6) / Number(m[2]) : NaN;
+})();
+
+// 2. stack benches -----------------------------------------------------------------------
+const figures = { edgeCpuNsPerSpan: edgeNs, doCpuNsPerSpan: doNs };
+const results = {};
+async function stage(name, fn) {
+  const t = Date.now();
+  try {
+    await fn();
+  } catch (err) {
+    results[name] = { error: err.message.split('\n')[0] };
+    console.log(`${name}: FAILED: ${err.message.slice(0, 2000)}`);
+  }
+  console.log(`  (${name}: ${secs(Date.now() - t)})`);
+}
+
+section(`ingest: ${LOAD.clients} concurrent clients × ${LOAD.seconds} s, OTLP protobuf ${BATCH_SPANS}-span batches, loopback, wrangler dev`);
+await stage('hello', async () => {
+  const s = await startHelloWorker({ port: 8820 });
+  try {
+    results.hello = await loadTest({ url: s.url, ...LOAD });
+    console.log(formatLoad('hello-world Worker (ceiling)', results.hello));
+  } finally {
+    await s.stop();
+  }
+});
+const ratio = (r) => (results.hello?.spansPerSecond ? `  = ${((100 * r.spansPerSecond) / results.hello.spansPerSecond).toFixed(1)}% of the ceiling` : '');
+await stage('sampled', async () => {
+  const s = await startEdgetrace({ port: 8821, vars: { SAMPLE_RATE: '0.001', TRACE_IDLE_SECONDS: '1', AUTH_REQUIRED: 'false' } });
+  try {
+    results.sampled = await loadTest({ url: s.url, ...LOAD });
+    console.log(`${formatLoad('edgetrace SAMPLE_RATE=0.001', results.sampled)}${ratio(results.sampled)}`);
+  } finally {
+    await s.stop();
+  }
+});
+await stage('keep-all', async () => {
+  const s = await startEdgetrace({ port: 8822, vars: { SAMPLE_RATE: '1', TRACE_IDLE_SECONDS: '1', LATE_SPAN_WINDOW_SECONDS: '600', AUTH_REQUIRED: 'false' } });
+  try {
+    const fresh = await measureFreshness({ url: s.url, probes: 5 });
+    results.freshness = fresh;
+    section('freshness: last span acknowledged → trace searchable (TRACE_IDLE_SECONDS=1, idle stack)');
+    console.log(`p50 ${fresh.p50Ms.toFixed(0)} ms, max ${fresh.maxMs.toFixed(0)} ms over ${fresh.ms.length} probes [${fresh.ms.map((x) => x.toFixed(0)).join(', ')}]`);
+    console.log(`(with the default TRACE_IDLE_SECONDS=30 add 29 s: the trace waits 30 s for more spans)`);
+
+    const ops = await measureTraceOps({ url: s.url, stateDir: s.stateDir, events: s.events, traces: 20 });
+    figures.opsPerTrace = ops;
+    section('operations per kept trace, counted by the TraceAssemblers');
+    console.log(formatOps(ops));
+
+    section('ingest at SAMPLE_RATE=1 (every trace goes to its Durable Object)');
+    results.keepAll = await loadTest({ url: s.url, ...LOAD });
+    console.log(`${formatLoad('edgetrace SAMPLE_RATE=1', results.keepAll)}${ratio(results.keepAll)}`);
+
+    // let the Durable Objects write what they were sent (bounded: storage is measured on what is written)
+    const until = Date.now() + Math.min(60_000, Math.max(5000, left() - 100_000));
+    let seen = -1;
+    while (Date.now() < until && s.events().length !== seen) {
+      seen = s.events().length;
+      await new Promise((r) => setTimeout(r, 3000));
+    }
+    const flushed = s.events().filter((e) => e.event === 'trace.flush').length;
+    section(`storage (${flushed} traces written when measured)`);
+    const st = measureStorage(s.stateDir);
+    results.storage = st;
+    figures.r2BytesPerSpan = st.r2BytesPerSpan;
+    figures.d1BytesPerTrace = st.d1BytesPerTrace;
+    figures.doBytesPerSpan = st.durableObject.bytesPerSpan;
+    console.log(formatStorage(st));
+  } finally {
+    await s.stop();
+  }
+});
+
+// 3. cost model ---------------------------------------------------------------------------
+section('cost model (bench/cost-model.ts)');
+const dir = mkdtempSync(join(tmpdir(), 'edgetrace-bench-figures-'));
+try {
+  const input = join(dir, 'figures.json');
+  writeFileSync(input, JSON.stringify(figures));
+  const r = await runScript(['scripts/run-ts.mjs', 'bench/cost-model.ts', '--input', input], Math.max(30_000, left()));
+  console.log(r.out.trimEnd());
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+section('summary');
+const ceiling = results.hello?.spansPerSecond;
+const line = (label, r) =>
+  r?.spansPerSecond !== undefined
+    ? `${label}: ${Math.round(r.spansPerSecond)} spans/s, p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms${ceiling ? ` (${((100 * r.spansPerSecond) / ceiling).toFixed(1)}% of the hello-world ceiling)` : ''}`
+    : `${label}: ${r?.error ?? 'not measured'}`;
+console.log(line('ingest, hello-world Worker', results.hello));
+console.log(line('ingest, edgetrace SAMPLE_RATE=0.001', results.sampled));
+console.log(line('ingest, edgetrace SAMPLE_RATE=1', results.keepAll));
+console.log(`CPU per span: edge ${Number.isFinite(edgeNs) ? `${(edgeNs / 1000).toFixed(1)} µs` : 'not measured'}, Durable Object ${Number.isFinite(doNs) ? `${(doNs / 1000).toFixed(1)} µs` : 'not measured'} (assembly + encode)`);
+console.log(`freshness: ${results.freshness ? `p50 ${results.freshness.p50Ms.toFixed(0)} ms with TRACE_IDLE_SECONDS=1` : 'not measured'}`);
+console.log(
+  results.storage?.r2BytesPerSpan
+    ? `storage: R2 ${results.storage.r2BytesPerSpan.toFixed(1)} bytes per span, D1 ${results.storage.d1BytesPerTrace.toFixed(0)} bytes per trace`
+    : 'storage: not measured',
+);
+if (skipped.length) console.log(`not completed: ${skipped.join('; ')}`);
+console.log(`total ${secs(Date.now() - started)}`);

@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { EdgeBuffer } from './edge-buffer';
+import type { MinuteDelta } from './red-aggregate';
+import { RedAggregate } from './red-aggregate';
+import { shardOf } from './shard';
+import { testSpan } from './test-spans';
+
+function harness(fail: (shard: number) => boolean = () => false) {
+  const sent: { shard: number; deltas: MinuteDelta[] }[] = [];
+  const errors: number[] = [];
+  let wake: (() => void)[] = [];
+  let now = 1_767_225_600_000;
+  const buffer = new EdgeBuffer({
+    lingerMs: 2000,
+    now: () => now,
+    sleep: () => new Promise<void>((r) => wake.push(r)),
+    send: async (shard, deltas) => {
+      if (fail(shard)) throw new Error('shard down');
+      sent.push({ shard, deltas });
+    },
+    onError: (shard) => errors.push(shard),
+  });
+  const tick = () => {
+    const w = wake;
+    wake = [];
+    for (const r of w) r();
+  };
+  return { buffer, sent, errors, tick, advance: (ms: number) => (now += ms) };
+}
+
+const calls = (sent: { deltas: MinuteDelta[] }[]) => sent.flatMap((s) => s.deltas.flatMap((d) => d.groups)).reduce((n, g) => n + g.calls, 0);
+
+describe('edge metrics buffer', () => {
+  it('sends one request per shard per window, however many requests joined it', async () => {
+    const h = harness();
+    const services = ['checkout', 'cart', 'payments', 'auth', 'search'];
+    const first = h.buffer.record([testSpan({ service: services[0] })]);
+    for (let i = 1; i < 100; i++) await h.buffer.record([testSpan({ service: services[i % services.length]! })]);
+    h.tick();
+    await first;
+    expect(h.sent.length).toBe(new Set(services.map(shardOf)).size);
+    expect(calls(h.sent)).toBe(100);
+  });
+
+  it('opens a new window after one is sent', async () => {
+    const h = harness();
+    const a = h.buffer.record([testSpan()]);
+    h.tick();
+    await a;
+    const b = h.buffer.record([testSpan(), testSpan()]);
+    h.tick();
+    await b;
+    expect(h.sent.map((s) => s.deltas[0]!.groups[0]!.calls)).toEqual([1, 2]);
+  });
+
+  it('splits a window that spans a minute boundary into one delta per minute', async () => {
+    const h = harness();
+    const a = h.buffer.record([testSpan()]);
+    h.advance(60_000);
+    void h.buffer.record([testSpan()]);
+    h.tick();
+    await a;
+    expect(h.sent).toHaveLength(1);
+    expect(h.sent[0]!.deltas.map((d) => d.minute)).toEqual([29_453_760, 29_453_761]);
+  });
+
+  it('never rejects: a failed shard is reported and the others still get their spans', async () => {
+    const down = shardOf('checkout');
+    const h = harness((s) => s === down);
+    const other = ['cart', 'payments', 'auth', 'search'].find((s) => shardOf(s) !== down)!;
+    const p = h.buffer.record([testSpan({ service: 'checkout' }), testSpan({ service: other })]);
+    h.tick();
+    await expect(p).resolves.toBeUndefined();
+    expect(h.errors).toEqual([down]);
+    expect(h.sent.map((s) => s.shard)).toEqual([shardOf(other)]);
+  });
+
+  it('counts exactly what a single aggregate over all the spans counts', async () => {
+    const h = harness();
+    const spans = Array.from({ length: 300 }, (_, i) => testSpan({ service: `svc-${i % 13}`, name: `op-${i % 4}`, error: i % 9 === 0, durationMs: i }));
+    const p = h.buffer.record(spans.slice(0, 100));
+    void h.buffer.record(spans.slice(100));
+    h.tick();
+    await p;
+    const got = new RedAggregate();
+    for (const s of h.sent) for (const d of s.deltas) got.addDelta(d);
+    const want = new RedAggregate();
+    for (const s of spans) want.addSpan(s, 1_767_225_600_000);
+    expect(new Map([...got.groups].sort())).toEqual(new Map([...want.groups].sort()));
+  });
+});
