@@ -100,6 +100,7 @@ describe('OTLP/HTTP ingest to Jaeger query', () => {
 describe('Zipkin v2 ingest', () => {
   it('spans from the real Zipkin JS transport are answered 202 and assembled', async () => {
     const statuses: number[] = [];
+    // The transport's runtime takes `fetchImplementation` (here: into workerd); its typings lag.
     const logger = new HttpLogger({
       endpoint: `${BASE}/api/v2/spans`,
       jsonEncoder: jsonEncoder.JSON_V2,
@@ -109,7 +110,7 @@ describe('Zipkin v2 ingest', () => {
         statuses.push(res.status);
         return res;
       },
-    });
+    } as ConstructorParameters<typeof HttpLogger>[0]);
     const recorder = new BatchRecorder({ logger });
     const ctxImpl = new ExplicitContext();
     const frontend = new ZipkinTracer({ ctxImpl, recorder, localServiceName: 'frontend', traceId128Bit: true });

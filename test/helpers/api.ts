@@ -35,12 +35,12 @@ export const BASE = 'http://edgetrace.test';
 
 export function postOtlp(body: Uint8Array | string, init: { type?: string; headers?: Record<string, string> } = {}) {
   const type = init.type ?? (typeof body === 'string' ? 'application/json' : 'application/x-protobuf');
-  return SELF.fetch(`${BASE}/v1/traces`, { method: 'POST', headers: { 'content-type': type, ...init.headers }, body });
+  return SELF.fetch(`${BASE}/v1/traces`, { method: 'POST', headers: { 'content-type': type, ...init.headers }, body: body as BodyInit });
 }
 
 export async function gzip(data: Uint8Array | string): Promise<Uint8Array> {
   const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
-  const stream = new Blob([bytes]).stream().pipeThrough(new CompressionStream('gzip'));
+  const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new CompressionStream('gzip'));
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 

@@ -50,7 +50,7 @@ export async function readBody(req: Request, limits: BodyLimits = defaultBodyLim
   if (encoding !== 'gzip' && encoding !== 'deflate')
     throw new ApiError(415, `Content-Encoding ${encoding} is not supported (use gzip or none)`, 'content-encoding');
   const raw = await readLimited(req.body, limits.maxBodyBytes, 'request body');
-  const inflated = new Blob([raw]).stream().pipeThrough(new DecompressionStream(encoding));
+  const inflated = new Blob([raw as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream(encoding));
   try {
     return await readLimited(inflated, limits.maxDecompressedBytes, 'decompressed request body');
   } catch (err) {
