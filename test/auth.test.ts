@@ -57,6 +57,22 @@ describe('ingest keys', () => {
     expect((await postSpans({ authorization: 'Bearer' }, {})).status).toBe(401);
   });
 
+  it('a key scoped to services keeps their spans and refuses the others, naming the service', async () => {
+    const key = await createKey('auth-test-scoped', ['checkout']);
+    const traceId = randomHex(16);
+    const body = JSON.stringify({
+      resourceSpans: [
+        ...JSON.parse(otlpJson(traceId, [{ spanId: randomHex(8), name: 'ok', service: 'checkout' }])).resourceSpans,
+        ...JSON.parse(otlpJson(traceId, [{ spanId: randomHex(8), name: 'not mine', service: 'billing' }])).resourceSpans,
+      ],
+    });
+    const res = await call('/v1/traces', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body });
+    expect(res.status).toBe(200);
+    const answer = (await res.json()) as { partialSuccess: { rejectedSpans: string; errorMessage: string } };
+    expect(Number(answer.partialSuccess.rejectedSpans)).toBe(1);
+    expect(answer.partialSuccess.errorMessage).toContain('billing');
+  });
+
   it('accepts Zipkin spans with a key and refuses them without', async () => {
     const key = await createKey('auth-test-zipkin');
     const body = JSON.stringify([{ traceId: randomHex(16), id: randomHex(8), name: 'get', timestamp: Date.now() * 1000, duration: 10, localEndpoint: { serviceName: 'z' } }]);
@@ -115,6 +131,11 @@ describe('read access with a read token', () => {
   it('protects every API route, including ones it does not know', async () => {
     for (const path of ['/api/traces?service=x', '/api/traces/5b8efff798038103d269b633813fc60c', '/api/operations', '/api/something-new'])
       expect((await call(path, {}, vars)).status).toBe(401);
+  });
+
+  it('cannot be dodged with percent-encoding, case or extra slashes in the path', async () => {
+    for (const path of ['/%61pi/services', '/api/%73ervices', '//api//services', '/api/services/', '/API/services'])
+      expect((await call(path, {}, vars)).status, path).toBe(401);
   });
 
   it('accepts the token as Bearer or as the Basic auth password', async () => {

@@ -18,9 +18,7 @@ import { otlpJson, randomHex } from './helpers/spans';
 const DAY_MS = 86_400_000;
 
 async function runCron(vars: Record<string, string> = {}, scheduledTime = Date.now()): Promise<void> {
-  const ctx = createExecutionContext();
-  await worker.scheduled(createScheduledController({ scheduledTime, cron: '*/30 * * * *' }), { ...env, ...vars } as Env, ctx);
-  await waitOnExecutionContext(ctx);
+  await worker.scheduled(createScheduledController({ scheduledTime, cron: '*/30 * * * *' }), { ...env, ...vars } as Env);
 }
 
 /** Writes a trace the way an assembled trace is stored: R2 object, traces row, search postings. */

@@ -7,13 +7,12 @@ export { RateLimiter } from '../durable/rate-limiter';
 
 export default {
   fetch: app.fetch,
-  async scheduled(controller, env, ctx) {
-    ctx.waitUntil(
-      runRetention(env, controller.scheduledTime).then((r) =>
-        console.log(
-          `retention: deleted ${r.deletedTraces} trace(s), ${r.deletedOperations} operation(s) and ${r.deletedServiceRows} service row(s) older than ${new Date(r.cutoffMs).toISOString()} in ${r.batches} batch(es)${r.passDone ? '' : '; more next run'}`,
-        ),
-      ),
+  // The only cron is retention; a failed run throws, so the dashboard shows it failed, and the
+  // next run resumes from the saved cursor.
+  async scheduled(controller, env) {
+    const r = await runRetention(env, controller.scheduledTime);
+    console.log(
+      `retention: deleted ${r.deletedTraces} trace(s), ${r.deletedOperations} operation(s) and ${r.deletedServiceRows} service row(s) older than ${new Date(r.cutoffMs).toISOString()} in ${r.batches} batch(es)${r.passDone ? '' : '; more next run'}`,
     );
   },
 } satisfies ExportedHandler<Env>;

@@ -9,6 +9,8 @@ import { Hono } from 'hono';
 import type { Context } from 'hono';
 import { readConfig, samplingConfig } from '../config';
 import { mapSettled } from '../concurrency';
+import { ingestKeyOf } from '../auth/middleware';
+import { scopeSpans } from '../auth/scope';
 import { ApiError } from '../http-error';
 import { DecodeError } from '../ingest/decode-error';
 import { groupByTrace } from '../ingest/group';
@@ -20,6 +22,13 @@ import { decodeZipkin } from '../ingest/zipkin';
 import { decideBatch } from '../sampling/decide';
 
 import type { DecodeResult, SpanRejection } from '../span/model';
+
+/** Spans of services the ingest key is not scoped to are refused, each with its reason. */
+function withinKeyScope(c: Context, decoded: DecodeResult): DecodeResult {
+  const scoped = scopeSpans(decoded.spans, ingestKeyOf(c));
+  if (scoped.rejected.length === 0) return decoded;
+  return { ...decoded, spans: scoped.spans, rejected: [...decoded.rejected, ...scoped.rejected] };
+}
 
 type Format = 'protobuf' | 'json';
 
@@ -97,6 +106,7 @@ ingest.post('/v1/traces', async (c) => {
     if (err instanceof ApiError) return otlpReply(c, err.status as 413 | 415 | 400, format, encodeStatus(3, err.message, format));
     throw err;
   }
+  decoded = withinKeyScope(c, decoded);
   const outcome = await storeSpans(c.env, decoded);
   if (outcome.failedTraces > 0)
     return otlpReply(
@@ -127,6 +137,7 @@ ingest.post('/api/v2/spans', async (c) => {
     if (err instanceof DecodeError) throw new ApiError(err.status, err.message, err.path);
     throw err;
   }
+  decoded = withinKeyScope(c, decoded);
   const outcome = await storeSpans(c.env, decoded);
   if (outcome.failedTraces > 0)
     throw new ApiError(503, `${outcome.failedTraces} trace(s) could not be stored now; retry the request`, undefined, {
