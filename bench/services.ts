@@ -6,20 +6,22 @@
  * delay) the ~5 spans it made, so the edge serves 200 requests/s; each service has 6 operations of
  * two kinds (12 groups), with log-normal latencies. Requests land on N edge isolates at random.
  * Each isolate runs the real EdgeBuffer (worker/services/edge-buffer.ts) on a simulated clock;
- * each shard is modelled from the real pure parts the ServiceMetrics object runs (RedAggregate,
- * planFlush, nextFlushAt) and counts what the object writes: its SQLite rows (one pending row per
- * minute per request, the intent, the deletes, setAlarm) and the D1 rows of each flush (a new row
- * costs 2: row + primary-key entry; an update of a registry row costs 1 — the counts that
- * test/metrics.test.ts checks against local D1's own `rows_written`).
+ * each shard runs the real pure parts of the ServiceMetrics object (ShardPending with its
+ * once-a-second checkpoint, planFlush, nextFlushAt) over a counting table, and counts what the
+ * object writes: its SQLite rows (checkpoints, the flush intent, the deletes, setAlarm) and the D1
+ * rows of each flush (a new row costs 2: row + primary-key entry; an update of a registry row
+ * costs 1 — the counts test/metrics.test.ts checks against local D1's own `rows_written`).
  *
- * Run: node scripts/run-ts.mjs bench/services.ts   (about 20 s on the 2-core machine)
+ * Run: node scripts/run-ts.mjs bench/services.ts   (about a minute on the 2-core machine)
  */
 import { EdgeBuffer } from '../worker/services/edge-buffer';
-import { encodeHistogram } from '../worker/services/histogram';
+import { encodeHistogram, mergeHistogram, type Histogram } from '../worker/services/histogram';
+import { MINUTE_ROWS_KEPT_MS } from '../worker/services/metrics-fold';
 import { MINUTE_MS, RedAggregate, type MinuteDelta } from '../worker/services/red-aggregate';
 import { EDGE_LINGER_MS } from '../worker/services/record-ingest';
 import { SHARD_COUNT } from '../worker/services/shard';
-import { nextFlushAt, planFlush } from '../worker/services/shard-flush';
+import { covers, nextFlushAt, planFlush } from '../worker/services/shard-flush';
+import { ShardPending, type StoredRow } from '../worker/services/shard-pending';
 import { SpanKind, type Span } from '../worker/span/model';
 import { testSpan } from '../worker/services/test-spans';
 
@@ -30,21 +32,50 @@ const EXPORT_EVERY_MS = 5000;
 const OPERATIONS = 6;
 const MINUTES = 6;
 
-/** A tiny discrete-event clock: timers fire in time order, promises settle between them. */
+/** A tiny discrete-event clock: timers fire in time order (a binary heap), promises settle between them. */
 class Clock {
   now = Date.UTC(2026, 0, 1);
-  private timers: { at: number; seq: number; fire: () => void }[] = [];
+  private heap: { at: number; seq: number; fire: () => void }[] = [];
   private seq = 0;
+  private before(a: number, b: number): boolean {
+    const x = this.heap[a]!;
+    const y = this.heap[b]!;
+    return x.at < y.at || (x.at === y.at && x.seq < y.seq);
+  }
+  private swap(a: number, b: number): void {
+    [this.heap[a], this.heap[b]] = [this.heap[b]!, this.heap[a]!];
+  }
   at(at: number, fire: () => void): void {
-    this.timers.push({ at, seq: this.seq++, fire });
+    this.heap.push({ at, seq: this.seq++, fire });
+    for (let i = this.heap.length - 1; i > 0; ) {
+      const p = (i - 1) >> 1;
+      if (!this.before(i, p)) break;
+      this.swap(i, p);
+      i = p;
+    }
+  }
+  private pop(): { at: number; fire: () => void } {
+    const top = this.heap[0]!;
+    const last = this.heap.pop()!;
+    if (this.heap.length > 0) {
+      this.heap[0] = last;
+      for (let i = 0; ; ) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < this.heap.length && this.before(l, m)) m = l;
+        if (r < this.heap.length && this.before(r, m)) m = r;
+        if (m === i) break;
+        this.swap(i, m);
+        i = m;
+      }
+    }
+    return top;
   }
   sleep = (ms: number): Promise<void> => new Promise((resolve) => this.at(this.now + ms, resolve));
   async run(until: number): Promise<void> {
-    for (;;) {
-      this.timers.sort((a, b) => a.at - b.at || a.seq - b.seq);
-      const next = this.timers[0];
-      if (!next || next.at > until) break;
-      this.timers.shift();
+    while (this.heap.length > 0 && this.heap[0]!.at <= until) {
+      const next = this.pop();
       this.now = next.at;
       next.fire();
       await new Promise((r) => setImmediate(r));
@@ -64,24 +95,54 @@ interface Counts {
 }
 const zero = (): Counts => ({ doRequests: 0, doRowsWritten: 0, d1RowsWritten: 0, d1Batches: 0, d1Statements: 0, metricRows: 0, metricRowBytes: 0 });
 
+/** Every group's latencies over the run: what an hourly row (after folding) holds. */
+const groupHistograms = new Map<string, { key: string; hist: Histogram }>();
+const rowBytes = (key: string, hist: Histogram): number => 2 * (key.length + 24) + 6 * 4 + encodeHistogram(hist).length;
+
 /** What one ServiceMetrics shard does, counted (see durable/service-metrics.ts). */
 class ShardModel {
-  private pending: { id: number; minute: number; delta: MinuteDelta }[] = [];
-  private nextId = 1;
+  private readonly store = {
+    rowsStored: [] as StoredRow[],
+    nextId: 1,
+    counts: null as unknown as Counts,
+    insert(minute: number, delta: string): number {
+      this.counts.doRowsWritten++;
+      this.rowsStored.push({ id: this.nextId, minute, delta });
+      return this.nextId++;
+    },
+    update(id: number, delta: string): void {
+      this.counts.doRowsWritten++;
+      this.rowsStored.find((r) => r.id === id)!.delta = delta;
+    },
+    rows(): StoredRow[] {
+      return this.rowsStored;
+    },
+  };
+  private readonly pending = new ShardPending(this.store, () => undefined);
   private alarmAt: number | null = null;
+  private checkpointAt: number | null = null;
+
   constructor(
     private readonly clock: Clock,
     private readonly counts: Counts,
     private readonly registry: Map<string, number>,
-  ) {}
+  ) {
+    this.store.counts = counts;
+  }
 
   add(deltas: MinuteDelta[]): void {
     this.counts.doRequests++;
-    for (const delta of deltas) {
-      this.pending.push({ id: this.nextId++, minute: delta.minute, delta: JSON.parse(JSON.stringify(delta)) as MinuteDelta });
-      this.counts.doRowsWritten++;
-    }
+    this.pending.add(deltas);
     if (this.alarmAt === null) this.setAlarm(nextFlushAt(this.clock.now));
+    const delay = this.pending.checkpointDelay(this.clock.now);
+    if (delay === 0) this.pending.checkpoint(this.clock.now);
+    else if (this.checkpointAt === null) {
+      this.checkpointAt = this.clock.now + delay;
+      this.clock.at(this.checkpointAt, () => {
+        this.checkpointAt = null;
+        this.pending.checkpoint(this.clock.now);
+      });
+    }
   }
 
   private setAlarm(at: number): void {
@@ -92,17 +153,17 @@ class ShardModel {
 
   private alarm(): void {
     this.alarmAt = null;
-    const intent = planFlush(this.pending, this.clock.now);
+    this.pending.checkpoint(this.clock.now);
+    const intent = planFlush(this.store.rowsStored, this.clock.now);
     if (intent) {
       this.counts.doRowsWritten++; // the intent
-      const taken = this.pending.filter((r) => r.id <= intent.seq && r.minute < intent.beforeMinute);
-      this.pending = this.pending.filter((r) => !(r.id <= intent.seq && r.minute < intent.beforeMinute));
-      const agg = new RedAggregate();
-      for (const r of taken) agg.addDelta(r.delta);
+      this.pending.freeze(intent);
+      const { agg, rows } = this.pending.covered(intent);
       this.write(agg);
-      this.counts.doRowsWritten += taken.length + 2; // deletes, committedSeq, intent removed
+      this.store.rowsStored = this.store.rowsStored.filter((r) => !covers(intent, r));
+      this.counts.doRowsWritten += rows + 2; // the deletes, committedSeq, the intent removed
     }
-    if (this.pending.length > 0) this.setAlarm(nextFlushAt(this.clock.now));
+    if (this.store.rowsStored.length > 0 || this.pending.dirty) this.setAlarm(nextFlushAt(this.clock.now));
   }
 
   private upsert(key: string, lastSeen: number): void {
@@ -119,7 +180,11 @@ class ShardModel {
       this.counts.d1RowsWritten += 2;
       this.counts.metricRows++;
       // the row as SQLite stores it: text columns, 6 integers, the histogram JSON, the key again in the index
-      this.counts.metricRowBytes += 2 * (g.service.length + g.operation.length + g.spanKind.length + 24) + 6 * 4 + encodeHistogram(g.hist).length;
+      const key = `${g.service}${g.operation}${g.spanKind}`;
+      this.counts.metricRowBytes += rowBytes(key, g.hist);
+      let all = groupHistograms.get(key);
+      if (!all) groupHistograms.set(key, (all = { key, hist: new Map() }));
+      mergeHistogram(all.hist, g.hist);
     }
     const services = new Map<string, number>();
     for (const i of agg.instances.values()) {
@@ -179,7 +244,7 @@ async function simulate(isolates: number, lingerMs: number): Promise<{ perMinute
   for (let s = 0; s < SERVICES; s++)
     for (let i = 0; i < INSTANCES_PER_SERVICE; i++) {
       const phase = Math.random() * EXPORT_EVERY_MS;
-      for (let t = start + phase; t < start + MINUTES * MINUTE_MS; t += EXPORT_EVERY_MS)
+      for (let t = start + phase; t < start + (MINUTES + 1) * MINUTE_MS; t += EXPORT_EVERY_MS)
         clock.at(t, () => {
           // a whole number of spans per export, averaging spansPerExport
           const n = Math.floor(spansPerExport) + (Math.random() < spansPerExport % 1 ? 1 : 0);
@@ -203,8 +268,9 @@ const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 
 console.log(`load: ${SERVICES} services × ${INSTANCES_PER_SERVICE} instances, ${SPANS_PER_SECOND} spans/s, each instance exports every ${EXPORT_EVERY_MS / 1000} s; ${OPERATIONS} operations × 2 kinds per service; ${SHARD_COUNT} shards`);
 console.log('');
-console.log('| edge isolates | linger | ingest requests/min | DO requests/min | DO SQLite rows written/min | D1 batches/min | D1 rows written/min | metric rows/min | metric bytes/day |');
-console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+console.log('| edge isolates | linger | ingest requests/min | DO requests/min | DO SQLite rows written/min | D1 batches/min | D1 rows written/min | metric rows/min |');
+console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+let last: Counts = zero();
 for (const [isolates, linger] of [
   [1, EDGE_LINGER_MS],
   [10, EDGE_LINGER_MS],
@@ -212,9 +278,17 @@ for (const [isolates, linger] of [
   [10, 5000],
 ] as const) {
   const { perMinute: c, requestsPerMinute } = await simulate(isolates, linger);
+  last = c;
   console.log(
-    `| ${isolates} | ${linger / 1000} s | ${fmt(requestsPerMinute)} | ${fmt(c.doRequests)} | ${fmt(c.doRowsWritten)} | ${fmt(c.d1Batches)} | ${fmt(c.d1RowsWritten)} | ${fmt(c.metricRows)} | ${(c.metricRowBytes * 1440 / 1e6).toFixed(0)} MB |`,
+    `| ${isolates} | ${linger / 1000} s | ${fmt(requestsPerMinute)} | ${fmt(c.doRequests)} | ${fmt(c.doRowsWritten)} | ${fmt(c.d1Batches)} | ${fmt(c.d1RowsWritten)} | ${fmt(c.metricRows)} |`,
   );
 }
+const groups = groupHistograms.size;
+const minuteBytesPerDay = last.metricRowBytes * 1440;
+const hourlyBytesPerDay = ([...groupHistograms.values()].reduce((n, g) => n + rowBytes(g.key, g.hist), 0) / groupHistograms.size) * groups * 24;
+const keptDays = MINUTE_ROWS_KEPT_MS / 86_400_000;
 console.log('');
-console.log('For comparison, one write per ingest request would be 12,000 D1 statements/min, and one DO request per ingest request 12,000 DO requests/min.');
+console.log(`Groups (service × operation × kind): ${fmt(groups)}. Minute rows: ${(minuteBytesPerDay / 1e6).toFixed(0)} MB/day, kept ${keptDays} days = ${((minuteBytesPerDay * keptDays) / 1e6).toFixed(0)} MB;`);
+console.log(`then hourly rows: about ${(hourlyBytesPerDay / 1e6).toFixed(1)} MB/day, ${((hourlyBytesPerDay * (30 - keptDays)) / 1e6).toFixed(0)} MB for the rest of a 30-day retention (minute rows alone for 30 days: ${((minuteBytesPerDay * 30) / 1e9).toFixed(1)} GB).`);
+console.log(`Folding, in steady state: ${fmt(last.metricRows * 2 + (groups / 60) * 2)} D1 rows written/min (each minute row deleted with its index entry, one hourly row per group per hour).`);
+console.log('For comparison: one write per ingest request would be about 12,000 D1 statements/min, and one DO request per ingest request about 12,000 DO requests/min.');

@@ -2,16 +2,21 @@
  * ServiceMetrics: a SQLite-backed Durable Object per shard of services (worker/services/shard.ts)
  * that sums the edges' RED-metric and registry deltas and writes them to D1 once a minute.
  *
- * Edges send a shard one request per flush window, not one per ingest request, and the shard stores
- * each as one pending row per minute (DO storage bills rows, so never a row per span or group):
- * nothing lives only in memory, and a restart loses nothing. An alarm at the end of each minute
- * (plus a grace period) sums the closed minutes' rows, writes them to D1 in one batch and deletes
- * them; the flush planning and the D1 statements are pure modules, this class only does I/O.
+ * Edges send a shard one request per flush window, not one per ingest request. The shard adds
+ * each request to one row per minute and acknowledges it once that row has been written — a
+ * checkpoint at most once a second (worker/services/shard-pending.ts) — so nothing acknowledged
+ * lives only in memory and a restart loses nothing. An alarm at the end of each minute (plus a
+ * grace period) writes the closed minutes to D1 in one batch and deletes them here, then folds the
+ * shard's minute rows older than two days into hourly rows. The logic is in pure modules; this
+ * class does the I/O.
  */
 import { DurableObject } from 'cloudflare:workers';
+import { foldBefore, foldStatements, hourStartMinute, oldestMinuteRow } from '../worker/services/metrics-fold';
 import { flushStatements } from '../worker/services/metrics-store';
-import { RedAggregate, type MinuteDelta } from '../worker/services/red-aggregate';
+import type { MinuteDelta } from '../worker/services/red-aggregate';
 import { nextFlushAt, planFlush, type FlushIntent } from '../worker/services/shard-flush';
+import { ShardPending, type StoredRow } from '../worker/services/shard-pending';
+import { shardOf } from '../worker/services/shard';
 
 /** What an edge sends: its window's deltas for this shard, one per minute. */
 export interface ShardBatch {
@@ -47,12 +52,15 @@ export interface FlushReport {
   d1RowsWritten: number;
 }
 
-/** A shard that fell behind catches up a bounded number of flushes per alarm. */
+/** A shard that fell behind catches up a bounded number of flushes and folds per alarm. */
 const MAX_FLUSHES_PER_ALARM = 8;
+const MAX_FOLDS_PER_ALARM = 4;
 
 export class ServiceMetrics extends DurableObject<Env> {
   private readonly sql: SqlStorage;
+  private readonly pendingRows: ShardPending;
   private alarmSet = false;
+  private waiters: (() => void)[] = [];
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -62,6 +70,15 @@ export class ServiceMetrics extends DurableObject<Env> {
       minute INTEGER NOT NULL,
       delta TEXT NOT NULL)`);
     this.sql.exec('CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)');
+    const sql = this.sql;
+    this.pendingRows = new ShardPending(
+      {
+        insert: (minute, delta) => sql.exec<{ id: number }>('INSERT INTO pending (minute, delta) VALUES (?, ?) RETURNING id', minute, delta).one().id,
+        update: (id, delta) => void sql.exec('UPDATE pending SET delta = ? WHERE id = ?', delta, id),
+        rows: () => sql.exec<StoredRow & Record<string, SqlStorageValue>>('SELECT id, minute, delta FROM pending').toArray(),
+      },
+      () => this.meta<FlushIntent>('intent'),
+    );
   }
 
   private meta<T>(k: string): T | undefined {
@@ -73,35 +90,59 @@ export class ServiceMetrics extends DurableObject<Env> {
     this.sql.exec('INSERT OR REPLACE INTO meta (k, v) VALUES (?, ?)', k, JSON.stringify(v));
   }
 
-  /** Stores an edge's window; returns once it is durable. */
+  /** Adds an edge's window; returns once the checkpoint holding it is written. */
   async add(batch: ShardBatch): Promise<void> {
     if (batch.deltas.length === 0) return;
     if (this.meta<number>('shard') !== batch.shard) this.setMeta('shard', batch.shard);
-    for (const d of batch.deltas) this.sql.exec('INSERT INTO pending (minute, delta) VALUES (?, ?)', d.minute, JSON.stringify(d));
+    this.pendingRows.add(batch.deltas);
     if (!this.alarmSet) {
       if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(nextFlushAt(Date.now()));
       this.alarmSet = true;
     }
+    await this.durable();
+  }
+
+  /**
+   * Resolves once everything added so far is written: now, or at the next checkpoint. Each waiting
+   * request sets its own timer, so a cancelled request cannot leave the others waiting; the first
+   * timer to fire writes for all of them.
+   */
+  private durable(): Promise<void> {
+    const wait = new Promise<void>((resolve) => this.waiters.push(resolve));
+    const delay = this.pendingRows.checkpointDelay(Date.now());
+    if (delay === 0) this.checkpoint();
+    else setTimeout(() => this.waiters.length > 0 && this.checkpoint(), delay);
+    return wait;
+  }
+
+  private checkpoint(): void {
+    this.pendingRows.checkpoint(Date.now());
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const resolve of waiters) resolve();
   }
 
   async pending(query: PendingQuery): Promise<PendingView> {
     const wanted = query.services ? new Set(query.services) : null;
     const keep = (service: string): boolean => wanted === null || wanted.has(service);
-    const agg = new RedAggregate();
-    for (const row of this.sql.exec<{ delta: string }>('SELECT delta FROM pending WHERE minute >= ?', query.fromMinute)) {
-      const d = JSON.parse(row.delta) as MinuteDelta;
-      agg.addDelta({ minute: d.minute, groups: query.withGroups ? d.groups.filter((g) => keep(g.service)) : [], instances: d.instances.filter((i) => keep(i.service)) });
-    }
-    const anyPending = this.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM pending').one().n > 0;
-    return { shard: this.meta<number>('shard') ?? null, skipAbove: anyPending ? (this.meta<number>('committedSeq') ?? 0) : null, deltas: agg.toDeltas() };
+    const all = this.pendingRows.all(query.fromMinute);
+    const deltas = all.map((d) => ({ minute: d.minute, groups: query.withGroups ? d.groups.filter((g) => keep(g.service)) : [], instances: d.instances.filter((i) => keep(i.service)) }));
+    const anyPending = this.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM pending').one().n > 0 || this.pendingRows.dirty;
+    return { shard: this.meta<number>('shard') ?? null, skipAbove: anyPending ? (this.meta<number>('committedSeq') ?? 0) : null, deltas };
   }
 
   async alarm(): Promise<void> {
     this.alarmSet = false;
     const now = Date.now();
     for (let i = 0; i < MAX_FLUSHES_PER_ALARM; i++) if ((await this.flush(now)) === null) break;
+    try {
+      await this.fold(now);
+    } catch (err) {
+      // the next alarm tries again; the minute rows stay correct meanwhile
+      console.error(`service metrics shard ${this.meta<number>('shard')}: folding old minutes failed: ${String(err)}`);
+    }
     const left = this.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM pending').one().n;
-    if (left > 0) {
+    if (left > 0 || this.pendingRows.dirty) {
       await this.ctx.storage.setAlarm(nextFlushAt(now));
       this.alarmSet = true;
     }
@@ -112,21 +153,17 @@ export class ServiceMetrics extends DurableObject<Env> {
    * nothing to flush. An unfinished flush (an intent left by a crash) is redone first, exactly.
    */
   async flush(nowMs: number): Promise<FlushReport | null> {
+    this.checkpoint();
     let intent = this.meta<FlushIntent>('intent');
     if (!intent) {
-      const refs = this.sql.exec<{ id: number; minute: number }>('SELECT id, minute FROM pending').toArray();
-      const planned = planFlush(refs, nowMs);
+      const planned = planFlush(this.storedRefs(), nowMs);
       if (!planned) return null;
       this.setMeta('intent', planned);
       intent = planned;
     }
+    this.pendingRows.freeze(intent);
     const shard = this.meta<number>('shard') ?? 0;
-    const agg = new RedAggregate();
-    let pendingRows = 0;
-    for (const row of this.sql.exec<{ delta: string }>('SELECT delta FROM pending WHERE id <= ? AND minute < ?', intent.seq, intent.beforeMinute)) {
-      agg.addDelta(JSON.parse(row.delta) as MinuteDelta);
-      pendingRows++;
-    }
+    const { agg, rows } = this.pendingRows.covered(intent);
     const statements = flushStatements(this.env.DB, agg, shard, intent.seq);
     const results = statements.length > 0 ? await this.env.DB.batch(statements) : [];
     const done = intent;
@@ -137,9 +174,38 @@ export class ServiceMetrics extends DurableObject<Env> {
     });
     return {
       seq: done.seq,
-      pendingRows,
+      pendingRows: rows,
       statements: statements.length,
       d1RowsWritten: results.reduce((n, r) => n + (r.meta.rows_written ?? 0), 0),
     };
+  }
+
+  /**
+   * Folds this shard's minute rows older than MINUTE_ROWS_KEPT_MS into hourly rows, oldest hour
+   * first, a few hours per call (worker/services/metrics-fold.ts). Returns the hours folded.
+   */
+  async fold(nowMs: number): Promise<number> {
+    const shard = this.meta<number>('shard');
+    if (shard === undefined) return 0;
+    const { results } = await this.env.DB.prepare('SELECT name FROM services').all<{ name: string }>();
+    const mine = results.map((r) => r.name).filter((name) => shardOf(name) === shard);
+    if (mine.length === 0) return 0;
+    const before = foldBefore(nowMs);
+    let from = this.meta<number>('foldedBefore') ?? 0;
+    let folded = 0;
+    while (folded < MAX_FOLDS_PER_ALARM) {
+      const oldest = (await oldestMinuteRow(this.env.DB, mine, from).first<{ minute: number | null }>())?.minute ?? null;
+      if (oldest === null || oldest >= before) break;
+      const hour = hourStartMinute(oldest);
+      await this.env.DB.batch(foldStatements(this.env.DB, mine, hour));
+      from = hour + 60;
+      this.setMeta('foldedBefore', from);
+      folded++;
+    }
+    return folded;
+  }
+
+  private storedRefs(): { id: number; minute: number }[] {
+    return this.sql.exec<{ id: number; minute: number }>('SELECT id, minute FROM pending').toArray();
   }
 }

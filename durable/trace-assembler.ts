@@ -12,6 +12,7 @@ import { DurableObject } from 'cloudflare:workers';
 import { drizzle } from 'drizzle-orm/d1';
 import { readConfig, samplingConfig, tailPolicies } from '../worker/config';
 import { TraceIndexAccumulator } from '../worker/db/trace-index';
+import { DependencyRecorder } from '../worker/services/dependency-store';
 import type { AssembledSpan, AssembledTrace, Span, TraceId } from '../worker/span/model';
 import { alarmAction, alarmAfterBatch, retryDelayMs, type AssemblerTimings } from './assembler-state';
 import { annotateSpans, planAssembly } from './assemble';
@@ -250,7 +251,8 @@ export class TraceAssembler extends DurableObject<Env> {
       plan.head.summary.samplingReason = decision.reason;
     }
     const index = new TraceIndexAccumulator();
-    const bytes = await encodeTraceStream(plan.head, this.indexed(annotateSpans(plan, this.spanSource(previous, maxBatchId, null)), index));
+    const deps = new DependencyRecorder();
+    const bytes = await encodeTraceStream(plan.head, this.indexed(annotateSpans(plan, this.spanSource(previous, maxBatchId, null)), index, deps));
     const now = Date.now();
     this.ops.r2Puts++;
     await this.env.TRACES.put(traceKey(traceId), bytes, {
@@ -258,6 +260,7 @@ export class TraceAssembler extends DurableObject<Env> {
       customMetadata: { version: String(version) },
     });
     await index.write(drizzle(countingD1(this.env.DB, this.ops)), plan.head.summary, now);
+    await deps.write(countingD1(this.env.DB, this.ops), plan.head.summary);
     this.saveMeta({ version, flushedBatchId: maxBatchId, lastFlushAt: now, failures: 0 });
     await this.setAlarm(now + this.timings().lateWindowMs);
     const s = plan.head.summary;
@@ -282,10 +285,13 @@ export class TraceAssembler extends DurableObject<Env> {
     await this.setAlarm(now + this.timings().lateWindowMs);
   }
 
-  /** Passes chunks through while the index accumulator looks at every span. */
-  private async *indexed(chunks: AsyncGenerator<AssembledSpan[]>, index: TraceIndexAccumulator): AsyncGenerator<AssembledSpan[]> {
+  /** Passes chunks through while the index and the service map look at every span. */
+  private async *indexed(chunks: AsyncGenerator<AssembledSpan[]>, index: TraceIndexAccumulator, deps: DependencyRecorder): AsyncGenerator<AssembledSpan[]> {
     for await (const chunk of chunks) {
-      for (const span of chunk) index.add(span);
+      for (const span of chunk) {
+        index.add(span);
+        deps.add(span);
+      }
       yield chunk;
     }
   }

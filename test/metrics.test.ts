@@ -6,6 +6,8 @@
 import { env, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import type { ServiceMetrics } from '../durable/service-metrics';
+import { histogramTotal } from '../worker/services/histogram';
+import { HOURLY_SHARD } from '../worker/services/metrics-fold';
 import { loadMetricGroups } from '../worker/services/metrics-read';
 import { flushStatements } from '../worker/services/metrics-store';
 import { minuteOf, RedAggregate, type MinuteDelta } from '../worker/services/red-aggregate';
@@ -55,6 +57,19 @@ describe('ServiceMetrics shard', () => {
     // nothing left for this service's minute: a second flush finds only other tests' rows, if any
     const view = await stub.pending({ services: [service], fromMinute: 0, withGroups: true });
     expect(view.deltas).toEqual([]);
+  });
+
+  it('stores concurrent edge windows of a minute in one row, each acknowledged only once stored', async () => {
+    const service = `svc-${randomHex(4)}`;
+    const stub = shardFor(service);
+    const now = Date.now();
+    await Promise.all(Array.from({ length: 20 }, () => stub.add({ shard: shardOf(service), deltas: window(service, 2, now) })));
+    const stored = await runInDurableObject(stub, (_obj: ServiceMetrics, state) =>
+      state.storage.sql.exec<{ delta: string }>('SELECT delta FROM pending WHERE minute = ?', minuteOf(now)).toArray(),
+    );
+    expect(stored.length).toBeLessThanOrEqual(2);
+    const calls = stored.flatMap((r) => (JSON.parse(r.delta) as MinuteDelta).groups).filter((g) => g.service === service).reduce((n, g) => n + g.calls, 0);
+    expect(calls).toBe(40);
   });
 
   it('keeps the open minute pending and flushes it once it is over', async () => {
@@ -134,5 +149,42 @@ describe('ServiceMetrics shard', () => {
     // the same instance seen again later costs one row (the index keys did not change)
     await stub.add({ shard: shardOf(service), deltas: window(service, 1, past() + 60_000) });
     expect((await stub.flush(Date.now()))?.d1RowsWritten).toBe(2 + 1 + 1);
+  });
+
+  it('folds minute rows older than two days into hourly rows with the same totals', async () => {
+    const service = `svc-${randomHex(4)}`;
+    const shard = shardOf(service);
+    const stub = shardFor(service);
+    const hour = Math.floor((Date.now() - 3 * 86_400_000) / 3_600_000) * 3_600_000;
+    // three minutes of the hour and one of the next, as flushes wrote them
+    for (const [i, at] of [hour + 60_000, hour + 120_000, hour + 59 * 60_000, hour + 61 * 60_000].entries()) {
+      const agg = new RedAggregate();
+      for (const d of window(service, 10, at)) agg.addDelta(d);
+      await env.DB.batch(flushStatements(env.DB, agg, shard, 1_000_000 + i));
+    }
+    const range = { services: [service], fromMinute: minuteOf(hour), toMinute: minuteOf(Date.now()), spanKinds: null };
+    const before = await loadMetricGroups(env, range);
+    await stub.add({ shard, deltas: window(service, 1, Date.now()) });
+
+    expect(await stub.fold(Date.now())).toBeGreaterThanOrEqual(2);
+    const rows = await env.DB.prepare('SELECT minute, operation, shard, calls, errors, min_ns, max_ns, hist FROM service_metrics WHERE service = ? ORDER BY minute, operation')
+      .bind(service)
+      .all<{ minute: number; operation: string; shard: number; calls: number; errors: number; min_ns: number; max_ns: number; hist: string }>();
+    const hourly = rows.results.filter((r) => r.shard === HOURLY_SHARD);
+    expect(hourly.map((r) => [r.minute, r.operation, r.calls])).toEqual([
+      [minuteOf(hour), 'GET /a', 15],
+      [minuteOf(hour), 'GET /b', 15],
+      [minuteOf(hour) + 60, 'GET /a', 5],
+      [minuteOf(hour) + 60, 'GET /b', 5],
+    ]);
+    expect(rows.results.filter((r) => r.shard !== HOURLY_SHARD && r.minute < minuteOf(Date.now()) - 60)).toEqual([]);
+    for (const r of hourly) expect(histogramTotal(new Map(Object.entries(JSON.parse(r.hist) as Record<string, number>).map(([k, v]) => [Number(k), v])))).toBe(r.calls);
+
+    const after = await loadMetricGroups(env, range);
+    const sum = (gs: typeof before, f: (g: (typeof before)[number]) => number) => gs.reduce((n, g) => n + f(g), 0);
+    expect(sum(after, (g) => g.calls) - 1).toBe(sum(before, (g) => g.calls));
+    expect(sum(after, (g) => g.errors)).toBe(sum(before, (g) => g.errors) + 1);
+    expect(Math.min(...after.map((g) => g.minNs!))).toBe(Math.min(...before.map((g) => g.minNs!)));
+    expect(await stub.fold(Date.now())).toBe(0);
   });
 });

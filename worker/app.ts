@@ -14,6 +14,7 @@ import { ConfigError } from './config';
 import { ApiError, errorBody } from './http-error';
 import { ingest } from './routes/ingest';
 import { query } from './routes/query';
+import { services } from './routes/services';
 import { ingestRateLimit } from './rate-limit';
 
 export const app = new Hono<AppEnv>();
@@ -34,6 +35,7 @@ app.get('/healthz', (c) => c.json({ ok: true }));
 app.route('/', session);
 app.route('/', ingest);
 app.route('/', query);
+app.route('/', services);
 
 app.notFound((c) => c.json(errorBody(404, `no route for ${c.req.method} ${new URL(c.req.url).pathname}`), 404));
 

@@ -4,6 +4,7 @@ import { runRetention } from './retention';
 
 export { TraceAssembler } from '../durable/trace-assembler';
 export { RateLimiter } from '../durable/rate-limiter';
+export { ServiceMetrics } from '../durable/service-metrics';
 
 export default {
   fetch: app.fetch,

@@ -20,6 +20,7 @@ import { decodeOtlpProtobuf } from '../ingest/otlp-protobuf';
 import { readBody } from '../ingest/read-body';
 import { decodeZipkin } from '../ingest/zipkin';
 import { decideBatch } from '../sampling/decide';
+import { recordIngest } from '../services/record-ingest';
 
 import type { DecodeResult, SpanRejection } from '../span/model';
 
@@ -107,6 +108,8 @@ ingest.post('/v1/traces', async (c) => {
     throw err;
   }
   decoded = withinKeyScope(c, decoded);
+  // RED metrics count every span, kept by sampling or not (never fails the request)
+  recordIngest(c.env, decoded.spans, c.executionCtx);
   const outcome = await storeSpans(c.env, decoded);
   if (outcome.failedTraces > 0)
     return otlpReply(
@@ -138,6 +141,8 @@ ingest.post('/api/v2/spans', async (c) => {
     throw err;
   }
   decoded = withinKeyScope(c, decoded);
+  // RED metrics count every span, kept by sampling or not (never fails the request)
+  recordIngest(c.env, decoded.spans, c.executionCtx);
   const outcome = await storeSpans(c.env, decoded);
   if (outcome.failedTraces > 0)
     throw new ApiError(503, `${outcome.failedTraces} trace(s) could not be stored now; retry the request`, undefined, {

@@ -15,7 +15,7 @@ export interface InstanceIdentity {
 
 export type InstanceStatus = 'live' | 'gone';
 
-export const UNKNOWN_INSTANCE = 'unknown';
+const UNKNOWN_INSTANCE = 'unknown';
 
 function scalar(v: AnyValue | undefined): string {
   if (v === undefined) return '';

@@ -117,10 +117,6 @@ export class RedAggregate {
     return this;
   }
 
-  get isEmpty(): boolean {
-    return this.groups.size === 0 && this.instances.size === 0;
-  }
-
   /** One delta per minute, minutes ascending; an instance goes with the minute it was last seen in. */
   toDeltas(): MinuteDelta[] {
     const byMinute = new Map<number, MinuteDelta>();

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { addToHistogram } from './histogram';
 import { MINUTE_MS, type MetricGroup } from './red-aggregate';
 import { metricFamily, pointCount, type SeriesQuery } from './red-series';
-import { operationSummary } from './red-summary';
 
 const M0 = 29_453_760; // a minute number
 const T0 = M0 * MINUTE_MS;
@@ -86,25 +85,5 @@ describe('Jaeger monitor API series', () => {
 
   it('counts points like a range query', () => {
     expect(pointCount({ lookback: 3_600_000, step: 5000 })).toBe(721);
-  });
-});
-
-describe('operation summary', () => {
-  it('adds minutes up per operation and kind, busiest first, with percentiles in ms', () => {
-    const rows = [
-      group({ durationsMs: [10, 20, 30], errors: 1 }),
-      group({ durationsMs: [40], minute: M0 + 1 }),
-      group({ durationsMs: Array.from({ length: 10 }, () => 5), operation: 'GET /health' }),
-      group({ durationsMs: [100], spanKind: 'client' }),
-    ];
-    const s = operationSummary(rows);
-    expect(s.map((r) => [r.operation, r.spanKind, r.calls, r.errors])).toEqual([
-      ['GET /health', 'server', 10, 0],
-      ['GET /cart', 'server', 4, 1],
-      ['GET /cart', 'client', 1, 0],
-    ]);
-    expect(s[0]).toMatchObject({ p50: 5, p95: 5, p99: 5 });
-    expect(s[1]!.p99).toBeLessThanOrEqual(40);
-    expect(s[1]!.p50).toBeGreaterThan(10);
   });
 });
