@@ -6,11 +6,11 @@
  * 50 ms (the probes carry tracestate `ot=rv:ffffffffffffff`, so any SAMPLE_RATE keeps them). The figure is TRACE_IDLE_SECONDS (the quiet time a trace waits for more spans) plus the
  * alarm, the assembly and the R2/D1 writes; the bench runs with TRACE_IDLE_SECONDS=1.
  *
- * Standalone: `node bench/freshness.mjs [--probes N]` starts edgetrace on port 8823.
+ * Standalone: `node bench/freshness.mjs [--probes N]` starts edgetrace on port 8825.
  */
 import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
-import { startEdgetrace } from './ingest-stack.mjs';
+import { FAST_STATE_ROOT, startEdgetrace } from './ingest-stack.mjs';
 
 const hex = (bytes) => randomBytes(bytes).toString('hex');
 const str = (key, value) => ({ key, value: { stringValue: value } });
@@ -63,7 +63,7 @@ export async function measureFreshness({ url, probes = 5, timeoutMs = 60_000, he
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const i = process.argv.indexOf('--probes');
   const probes = i > 0 ? Number(process.argv[i + 1]) : 5;
-  const stack = await startEdgetrace({ port: 8823, vars: { SAMPLE_RATE: '1', TRACE_IDLE_SECONDS: '1', AUTH_REQUIRED: 'false' } });
+  const stack = await startEdgetrace({ port: 8825, stateRoot: FAST_STATE_ROOT, vars: { SAMPLE_RATE: '1', TRACE_IDLE_SECONDS: '1', AUTH_REQUIRED: 'false' } });
   try {
     const f = await measureFreshness({ url: stack.url, probes });
     console.log(`freshness (TRACE_IDLE_SECONDS=1): p50 ${f.p50Ms.toFixed(0)} ms, max ${f.maxMs.toFixed(0)} ms over ${probes} probes [${f.ms.map((x) => x.toFixed(0)).join(', ')}]`);

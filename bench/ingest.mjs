@@ -7,7 +7,7 @@
  * sampling sees real traffic (at SAMPLE_RATE 0.001 about 1 trace in 1000 goes to a Durable Object).
  *
  * Standalone: `node bench/ingest.mjs [--seconds S] [--clients N]` runs the hello-world Worker (the
- * ceiling), then edgetrace at SAMPLE_RATE 0.001 and 1, on ports 8820–8822. bench/run.mjs imports
+ * ceiling), then edgetrace at SAMPLE_RATE 0.001 and 1, on ports 8820–8822, local state on tmpfs. bench/run.mjs imports
  * `loadTest` to share its stacks with the other stack benches.
  */
 import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
@@ -17,7 +17,7 @@ import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '
 import { randomFillSync } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { pathToFileURL } from 'node:url';
-import { startEdgetrace, startHelloWorker } from './ingest-stack.mjs';
+import { FAST_STATE_ROOT, startEdgetrace, startHelloWorker } from './ingest-stack.mjs';
 
 export const BATCH_SPANS = 512;
 const TRACES_PER_BATCH = 64;
@@ -108,8 +108,12 @@ export async function loadTest({ url, clients = 4, seconds = 15, warmupSeconds =
         target,
         { method: 'POST', agent, headers: { 'content-type': 'application/x-protobuf', 'content-length': body.length, ...headers } },
         (res) => {
-          res.resume();
-          res.on('end', () => resolve(res.statusCode ?? 0));
+          let text = '';
+          res.on('data', (d) => {
+            if (res.statusCode !== 200) text += d;
+          });
+          // wrangler dev reloads the Worker when a source file changes and fails what is in flight
+          res.on('end', () => resolve(res.statusCode === 503 && text.includes('restarted') ? '503 (Worker reloaded)' : (res.statusCode ?? 0)));
         },
       );
       req.on('error', () => resolve(0));
@@ -160,14 +164,14 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const seconds = arg('--seconds', 15);
   const clients = arg('--clients', 4);
   console.log(`ingest: ${clients} clients, ${seconds} s each, OTLP protobuf ${BATCH_SPANS}-span batches (${makeTemplate().bytes.length} bytes)`);
-  const hello = await startHelloWorker({ port: 8820 });
+  const hello = await startHelloWorker({ port: 8820, stateRoot: FAST_STATE_ROOT });
   const ceiling = await loadTest({ url: hello.url, clients, seconds }).finally(() => hello.stop());
   console.log(formatLoad('hello-world Worker (ceiling)', ceiling));
   for (const [port, rate] of [
     [8821, '0.001'],
     [8822, '1'],
   ]) {
-    const stack = await startEdgetrace({ port, vars: { SAMPLE_RATE: rate, TRACE_IDLE_SECONDS: '1', AUTH_REQUIRED: 'false' } });
+    const stack = await startEdgetrace({ port, stateRoot: FAST_STATE_ROOT, vars: { SAMPLE_RATE: rate, TRACE_IDLE_SECONDS: '1', AUTH_REQUIRED: 'false' } });
     const r = await loadTest({ url: stack.url, clients, seconds }).finally(() => stack.stop());
     console.log(`${formatLoad(`edgetrace SAMPLE_RATE=${rate}`, r)}  = ${((100 * r.spansPerSecond) / ceiling.spansPerSecond).toFixed(1)}% of the ceiling`);
   }

@@ -2,20 +2,21 @@
 /**
  * `npm run bench`: every benchmark in one run, within 10 minutes, cleaning up after itself.
  *   1. the in-process benches that exist in bench/ (*.ts through scripts/run-ts.mjs, *.mjs with
- *      node), edge-decode and assembly first since the cost model reads their CPU per span;
- *   2. the stack benches on ports 8820–8822: ingest spans/s and p50/p99 through wrangler dev for
+ *      node), edge-decode and assembly first since the cost model reads their CPU per span; each
+ *      may use what is left of the budget after the stack benches' share, and is stopped there;
+ *   2. the stack benches on ports 8820–8823: ingest spans/s and p50/p99 through wrangler dev for
  *      the hello-world Worker (the ceiling) and edgetrace at SAMPLE_RATE 0.001 and 1; freshness;
  *      the operations one trace costs; storage per span (R2) and per trace (D1);
  *   3. the cost model (bench/cost-model.ts) from those figures.
  * Not run here: bench/waterfall.mjs, a browser bench with its own script (npm run bench:waterfall).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdtempSync, openSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { measureFreshness } from './freshness.mjs';
 import { formatOps, measureTraceOps } from './ingest-ops.mjs';
-import { startEdgetrace, startHelloWorker } from './ingest-stack.mjs';
+import { FAST_STATE_ROOT, startEdgetrace, startHelloWorker } from './ingest-stack.mjs';
 import { BATCH_SPANS, formatLoad, loadTest } from './ingest.mjs';
 import { formatStorage, measureStorage } from './storage.mjs';
 
@@ -23,6 +24,8 @@ const BUDGET_MS = 10 * 60_000;
 /** what the stack benches and the cost model need at the end */
 const STACK_RESERVE_MS = 280_000;
 const LOAD = { clients: 4, seconds: 15, warmupSeconds: 3 };
+/** local state on tmpfs when there is one (see ingest-stack.mjs) */
+const STATE_ROOT = FAST_STATE_ROOT;
 const started = Date.now();
 const left = () => BUDGET_MS - (Date.now() - started);
 
@@ -60,7 +63,17 @@ console.log(`node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 
 
 // 1. in-process benches --------------------------------------------------------------------
 const OWN = /^(run|ingest.*|freshness.*|storage.*|cost-model.*)\.(mjs|ts)$|\.test\.ts$|\.d\.ts$/;
-const ELSEWHERE = new Set(['waterfall.mjs']);
+/** a browser bench with its own script (npm run bench:waterfall), and search.ts's data module */
+const ELSEWHERE = new Set(['waterfall.mjs', 'search-data.ts']);
+/**
+ * search.ts reads an index that scripts/gen-index.ts builds (a million traces by default, far
+ * beyond this budget): build a small one on tmpfs first, search it fewer times, remove it after.
+ */
+const searchDir = mkdtempSync(join(FAST_STATE_ROOT, 'edgetrace-bench-search-'));
+const PREPARE = {
+  'search.ts': ['scripts/run-ts.mjs', 'scripts/gen-index.ts', '--traces', '10000', '--dir', searchDir],
+};
+const EXTRA_ARGS = { 'search.ts': ['--dir', searchDir, '--runs', '30'] };
 const FIRST = ['edge-decode.ts', 'assembly.ts'];
 const rank = (f) => (FIRST.includes(f) ? FIRST.indexOf(f) : FIRST.length);
 const scripts = readdirSync('bench')
@@ -74,14 +87,21 @@ for (const file of scripts) {
     skipped.push(`${file} (no time left)`);
     continue;
   }
-  const args = file.endsWith('.ts') ? ['--expose-gc', 'scripts/run-ts.mjs', `bench/${file}`] : [`bench/${file}`];
+  const args = [...(file.endsWith('.ts') ? ['--expose-gc', 'scripts/run-ts.mjs', `bench/${file}`] : [`bench/${file}`]), ...(EXTRA_ARGS[file] ?? [])];
   const t = Date.now();
-  const r = await runScript(args, budget);
+  let prepared = '';
+  if (PREPARE[file]) {
+    const p = await runScript(PREPARE[file], budget);
+    if (p.code !== 0) prepared = `${PREPARE[file].slice(1).join(' ')} failed:\n${p.out.trimEnd()}\n`;
+  }
+  const r = await runScript(args, budget - (Date.now() - t));
   section(`bench/${file} (${secs(Date.now() - t)}${r.timedOut ? ', STOPPED at the time budget' : r.code !== 0 ? `, exit ${r.code}` : ''})`);
-  console.log(r.out.trimEnd());
+  console.log(`${prepared}${r.out.trimEnd()}`);
   outputs[file] = r.out;
   if (r.timedOut) skipped.push(`${file} (stopped after ${secs(budget)})`);
 }
+
+rmSync(searchDir, { recursive: true, force: true });
 
 /** edge CPU per span of the protobuf path, from bench/edge-decode.ts */
 const edgeNs = Number(/\(protobuf\)\s+(\d+) ns\/span/.exec(outputs['edge-decode.ts'] ?? '')?.[1]);
@@ -92,6 +112,22 @@ const doNs = (() => {
 })();
 
 // 2. stack benches -----------------------------------------------------------------------
+/** Milliseconds one synchronous 4 KB write takes in `dir` (what each local SQLite commit waits for). */
+function syncWriteMs(dir) {
+  const file = join(mkdtempSync(join(dir, 'edgetrace-bench-sync-')), 'probe');
+  const fd = openSync(file, 'w');
+  const block = Buffer.alloc(4096, 1);
+  const t = performance.now();
+  for (let i = 0; i < 20; i++) {
+    writeSync(fd, block);
+    fsyncSync(fd);
+  }
+  const ms = (performance.now() - t) / 20;
+  closeSync(fd);
+  rmSync(dirname(file), { recursive: true, force: true });
+  return ms;
+}
+
 const figures = { edgeCpuNsPerSpan: edgeNs, doCpuNsPerSpan: doNs };
 const results = {};
 async function stage(name, fn) {
@@ -105,9 +141,10 @@ async function stage(name, fn) {
   console.log(`  (${name}: ${secs(Date.now() - t)})`);
 }
 
-section(`ingest: ${LOAD.clients} concurrent clients × ${LOAD.seconds} s, OTLP protobuf ${BATCH_SPANS}-span batches, loopback, wrangler dev`);
+section(`ingest: ${LOAD.clients} concurrent clients × ${LOAD.seconds} s, OTLP protobuf ${BATCH_SPANS}-span batches, loopback, wrangler dev, local state in ${STATE_ROOT}`);
+console.log(`(a synchronous 4 KB write takes ${syncWriteMs(STATE_ROOT).toFixed(2)} ms in ${STATE_ROOT}${STATE_ROOT === tmpdir() ? '' : `, ${syncWriteMs(tmpdir()).toFixed(2)} ms on disk in ${tmpdir()}`})`);
 await stage('hello', async () => {
-  const s = await startHelloWorker({ port: 8820 });
+  const s = await startHelloWorker({ port: 8820, stateRoot: STATE_ROOT });
   try {
     results.hello = await loadTest({ url: s.url, ...LOAD });
     console.log(formatLoad('hello-world Worker (ceiling)', results.hello));
@@ -117,7 +154,7 @@ await stage('hello', async () => {
 });
 const ratio = (r) => (results.hello?.spansPerSecond ? `  = ${((100 * r.spansPerSecond) / results.hello.spansPerSecond).toFixed(1)}% of the ceiling` : '');
 await stage('sampled', async () => {
-  const s = await startEdgetrace({ port: 8821, vars: { SAMPLE_RATE: '0.001', TRACE_IDLE_SECONDS: '1', AUTH_REQUIRED: 'false' } });
+  const s = await startEdgetrace({ port: 8821, stateRoot: STATE_ROOT, vars: { SAMPLE_RATE: '0.001', TRACE_IDLE_SECONDS: '1', AUTH_REQUIRED: 'false' } });
   try {
     results.sampled = await loadTest({ url: s.url, ...LOAD });
     console.log(`${formatLoad('edgetrace SAMPLE_RATE=0.001', results.sampled)}${ratio(results.sampled)}`);
@@ -126,7 +163,7 @@ await stage('sampled', async () => {
   }
 });
 await stage('keep-all', async () => {
-  const s = await startEdgetrace({ port: 8822, vars: { SAMPLE_RATE: '1', TRACE_IDLE_SECONDS: '1', LATE_SPAN_WINDOW_SECONDS: '600', AUTH_REQUIRED: 'false' } });
+  const s = await startEdgetrace({ port: 8822, stateRoot: STATE_ROOT, vars: { SAMPLE_RATE: '1', TRACE_IDLE_SECONDS: '1', LATE_SPAN_WINDOW_SECONDS: '600', AUTH_REQUIRED: 'false' } });
   try {
     const fresh = await measureFreshness({ url: s.url, probes: 5 });
     results.freshness = fresh;
@@ -139,12 +176,12 @@ await stage('keep-all', async () => {
     section('operations per kept trace, counted by the TraceAssemblers');
     console.log(formatOps(ops));
 
-    section('ingest at SAMPLE_RATE=1 (every trace goes to its Durable Object)');
+    section('ingest at SAMPLE_RATE=1, TRACE_IDLE_SECONDS=1: every trace goes to its Durable Object and is written 1 s later (locally all objects share one thread)');
     results.keepAll = await loadTest({ url: s.url, ...LOAD });
     console.log(`${formatLoad('edgetrace SAMPLE_RATE=1', results.keepAll)}${ratio(results.keepAll)}`);
 
     // let the Durable Objects write what they were sent (bounded: storage is measured on what is written)
-    const until = Date.now() + Math.min(60_000, Math.max(5000, left() - 100_000));
+    const until = Date.now() + Math.min(30_000, Math.max(5000, left() - 100_000));
     let seen = -1;
     while (Date.now() < until && s.events().length !== seen) {
       seen = s.events().length;
@@ -162,6 +199,22 @@ await stage('keep-all', async () => {
     await s.stop();
   }
 });
+
+if (left() > 90_000)
+  await stage('keep-all-deferred', async () => {
+    section('ingest at SAMPLE_RATE=1 with TRACE_IDLE_SECONDS=600: the accept path alone (edge + one Durable Object write per trace, no trace written while measuring)');
+    const s = await startEdgetrace({
+      port: 8823,
+      stateRoot: STATE_ROOT,
+      vars: { SAMPLE_RATE: '1', TRACE_IDLE_SECONDS: '600', TRACE_MAX_WAIT_SECONDS: '600', AUTH_REQUIRED: 'false' },
+    });
+    try {
+      results.keepAllDeferred = await loadTest({ url: s.url, ...LOAD, seconds: 10 });
+      console.log(`${formatLoad('edgetrace SAMPLE_RATE=1, writes deferred', results.keepAllDeferred)}${ratio(results.keepAllDeferred)}`);
+    } finally {
+      await s.stop();
+    }
+  });
 
 // 3. cost model ---------------------------------------------------------------------------
 section('cost model (bench/cost-model.ts)');
@@ -184,6 +237,7 @@ const line = (label, r) =>
 console.log(line('ingest, hello-world Worker', results.hello));
 console.log(line('ingest, edgetrace SAMPLE_RATE=0.001', results.sampled));
 console.log(line('ingest, edgetrace SAMPLE_RATE=1', results.keepAll));
+if (results.keepAllDeferred) console.log(line('ingest, edgetrace SAMPLE_RATE=1, trace writes deferred', results.keepAllDeferred));
 console.log(`CPU per span: edge ${Number.isFinite(edgeNs) ? `${(edgeNs / 1000).toFixed(1)} µs` : 'not measured'}, Durable Object ${Number.isFinite(doNs) ? `${(doNs / 1000).toFixed(1)} µs` : 'not measured'} (assembly + encode)`);
 console.log(`freshness: ${results.freshness ? `p50 ${results.freshness.p50Ms.toFixed(0)} ms with TRACE_IDLE_SECONDS=1` : 'not measured'}`);
 console.log(

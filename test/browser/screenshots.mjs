@@ -6,7 +6,8 @@
  *   node test/browser/screenshots.mjs      (Node ≥ 22.18: npm's node_modules/.bin/node)
  */
 import { launchChromium } from './chromium.mjs';
-import { envelope, makeTrace } from './fixtures.ts';
+import { envelope, FIXTURE_SERVICES, makeTrace } from './fixtures.ts';
+import { servicesFixture } from './services-fixtures.ts';
 import { serveSite } from './static-site.mjs';
 
 const now = Date.now() * 1000;
@@ -33,6 +34,8 @@ const cmpB = makeTrace({ spans: 72, seed: 5, startUs: now - 20_000_000, traceId:
 byId.set(cmpA.traceID, cmpA);
 byId.set(cmpB.traceID, cmpB);
 
+const servicesApi = servicesFixture(Date.now(), FIXTURE_SERVICES);
+
 const site = await serveSite('web/build');
 const browser = await launchChromium();
 try {
@@ -42,6 +45,10 @@ try {
     const json = (body, status = 200) => route.fulfill({ status, contentType: 'application/json', body: JSON.stringify(body) });
     if (url.pathname === '/api/search') return json({ data: traces.map(summary), total: traces.length, limit: 20, offset: 0, errors: null });
     if (url.pathname === '/api/services') return json({ data: ['api-gateway', 'checkout', 'frontend', 'inventory', 'payments', 'postgres', 'search', 'users'] });
+    if (url.pathname === '/api/registry') return json({ data: servicesApi.registry, errors: null });
+    if (url.pathname === '/api/service-map') return json({ data: servicesApi.serviceMap, errors: null });
+    if (url.pathname === '/api/metrics/summary') return json({ data: servicesApi.summary(url.searchParams.get('service'), Number(url.searchParams.get('lookback'))), errors: null });
+    if (url.pathname.startsWith('/api/metrics/')) return json(servicesApi.family(url));
     if (/^\/api\/services\/[^/]+\/operations$/.test(url.pathname)) return json({ data: ['GET /', 'GET /checkout', 'render page'] });
     const m = /^\/api\/traces\/([0-9a-f]+)$/.exec(url.pathname);
     if (m && byId.has(m[1])) return json(envelope(byId.get(m[1])));
@@ -61,6 +68,7 @@ try {
   await shot(`/trace/${traces[3].traceID}?tab=graph`, 'trace-graph');
   await shot(`/trace/${big.traceID}?tab=stats`, 'trace-stats');
   await shot(`/compare/${cmpA.traceID}/${cmpB.traceID}`, 'compare');
+  await shot('/services?service=checkout', 'services');
   await page.evaluate(() => localStorage.setItem('edgetrace-theme', 'dark'));
   await shot(`/trace/${big.traceID}?span=${big.spans[1].spanID}`, 'trace-dark');
 } finally {

@@ -1,10 +1,9 @@
 /**
  * Deterministic answers of the services API (registry, service map, monitor-API series, operation
- * summaries) for the Services page screenshot: the fixture services calling each other with daily
- * shapes of traffic, a few failing calls and an instance that went away. Pure: same input, same data.
+ * summaries) for the Services page screenshot: the fixture services (FIXTURE_SERVICES of
+ * fixtures.ts, passed in) calling each other with shapes of traffic, a few failing calls and
+ * instances that went away. Pure: same input, same data.
  */
-import { FIXTURE_SERVICES } from './fixtures.ts';
-
 const CALLS: Array<[string, string, number, number]> = [
   // parent, child, calls per second, error ratio
   ['frontend', 'api-gateway', 42, 0.002],
@@ -22,15 +21,15 @@ const CALLS: Array<[string, string, number, number]> = [
 /** A smooth, seeded wobble so that sparklines look like traffic. */
 const wave = (i: number, seed: number) => 1 + 0.18 * Math.sin(i / 6 + seed) + 0.07 * Math.sin(i * 1.7 + seed * 3);
 
-export function servicesFixture(nowMs: number) {
+export function servicesFixture(nowMs: number, services: readonly string[]) {
   const rateOf = (s: string) => (s === 'frontend' ? 44 : CALLS.filter((c) => c[1] === s).reduce((a, c) => a + c[2], 0));
   const errOf = (s: string) => {
     const into = CALLS.filter((c) => c[1] === s);
     const calls = into.reduce((a, c) => a + c[2], 0);
     return calls ? into.reduce((a, c) => a + c[2] * c[3], 0) / calls : 0.001;
   };
-  const latencyOf = (s: string) => 2 + (FIXTURE_SERVICES.indexOf(s as never) * 7.3) % 40;
-  const registry = FIXTURE_SERVICES.map((s, k) => ({
+  const latencyOf = (s: string) => 2 + ((services.indexOf(s) * 7.3) % 40);
+  const registry = services.map((s, k) => ({
     service: s,
     firstSeen: nowMs - 86_400_000 * (3 + k),
     lastSeen: nowMs - 2_000,

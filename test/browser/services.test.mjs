@@ -14,8 +14,9 @@ async function waitFor(url, path, ok, timeoutMs = 60_000) {
   let last = '';
   while (Date.now() < deadline) {
     const res = await fetch(`${url}${path}`);
-    last = `${res.status} ${(await res.text()).slice(0, 300)}`;
-    if (res.ok && ok(JSON.parse(last.slice(4)))) return;
+    const text = await res.text();
+    last = `${res.status} ${text.slice(0, 300)}`;
+    if (res.ok && ok(JSON.parse(text))) return;
     await new Promise((r) => setTimeout(r, 500));
   }
   throw new Error(`${path} did not get there within ${timeoutMs} ms; last answer: ${last}`);
@@ -78,7 +79,7 @@ describe('the Services page in Chromium', { timeout: 600_000 }, () => {
     assert.deepEqual(new Set(edges), new Set(['frontend>checkout', 'checkout>payments']));
     const failing = map.locator('[data-edge="checkout>payments"]');
     assert.match(await failing.getAttribute('class'), /\berr\b/);
-    assert.match(await failing.innerText(), /\/s · 100% err/);
+    assert.match(await failing.locator('text').textContent(), /\/s · 100% err/);
   });
 
   it('a click on a service opens the search, filled in, which finds its trace', async () => {

@@ -42,8 +42,11 @@ let demoOutput = '';
 
 beforeAll(async () => {
   // Late spans are held 6 s, the trace is written after 1 s of quiet: the late span arrives after
-  // the first write and must re-flush the trace.
-  server = await startDevServer({ port: PORT, vars: { SAMPLE_RATE: '0.001', TRACE_IDLE_SECONDS: '1', LATE_SPAN_WINDOW_SECONDS: '600' } });
+  // the first write and must re-flush the trace. Local use: no ingest key.
+  server = await startDevServer({
+    port: PORT,
+    vars: { SAMPLE_RATE: '0.001', TRACE_IDLE_SECONDS: '1', LATE_SPAN_WINDOW_SECONDS: '600', AUTH_REQUIRED: 'false' },
+  });
   workDir = mkdtempSync(join(tmpdir(), 'edgetrace-demo-'));
   const reportFile = join(workDir, 'report.json');
   const code = await new Promise<number | null>((resolve) => {

@@ -47,7 +47,7 @@ export function openLocalIndexDb(path = ':memory:', opts: { migrate?: boolean } 
       return { rows: [] };
     }
     stmt.setReturnArrays(true);
-    const rows = stmt.all(...args) as unknown[][];
+    const rows = stmt.all(...args) as unknown as unknown[][];
     return { rows: method === 'get' ? (rows[0] ?? []) : rows };
   };
   const db = drizzle(

@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { formatAge, formatDuration, timeTicks } from './format';
+import { formatAge, formatCount, formatDuration, timeTicks } from './format';
 import { serviceColor } from './colors';
 
 describe('format', () => {
+  it('groups counts by thousands', () => {
+    expect([0, 5, 999, 1000, 100_000, 1_234_567, 1234.5].map(formatCount)).toEqual(['0', '5', '999', '1,000', '100,000', '1,234,567', '1,234.5']);
+  });
   it('formats µs durations with sensible units', () => {
     expect(formatDuration(0)).toBe('0µs');
     expect(formatDuration(999)).toBe('999µs');

@@ -12,6 +12,16 @@ export function formatDuration(us: number): string {
   return `${sign}${m}m${s ? ` ${s}s` : ''}`;
 }
 
+/**
+ * A count with thousands separators: 100,000. Not toLocaleString: its first call loads the ICU
+ * number data (tens of ms), right when a big trace is about to paint.
+ */
+export function formatCount(n: number): string {
+  const [int, frac] = String(n).split('.');
+  const grouped = int!.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return frac === undefined ? grouped : `${grouped}.${frac}`;
+}
+
 /** Three significant digits at most, no trailing zeros: 1.5, 12.3, 123. */
 function trim(x: number): string {
   const digits = x >= 100 ? 0 : x >= 10 ? 1 : 2;

@@ -95,11 +95,11 @@ export function buildTraceView(trace: JaegerTrace): TraceView {
   const input = trace.spans;
   // Pass 1, in input order (the order the parsed objects sit in memory, so it is the one pass
   // that reads them cheaply): distinct span ids, parent ids, times, error, kind and service.
-  // A retried span can appear twice in a hand-made file: keep the first copy.
-  // Ids: the spans' own, then at most one placeholder per span.
+  // A retried span can appear twice in a hand-made file: keep the first copy. Room for twice the
+  // spans: each may add one placeholder. Lists grow by push (a large `new Array(n)` is a slow
+  // dictionary), typed arrays are sized.
   const byId = new IdIndex(2 * input.length);
   const src = new Int32Array(input.length);
-  // Lists grow by push (a large `new Array(n)` is a slow dictionary), typed arrays are sized.
   const parentIds: Array<string | null> = [];
   const startAbs = new Float64Array(2 * input.length);
   const durations = new Float64Array(2 * input.length);
