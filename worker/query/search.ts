@@ -13,21 +13,9 @@ import { postingSearchSql, queryTerms, rarestFirst, termCountsSql, traceScanSql,
 /** Any async drizzle SQLite database (D1, or the SQLite proxy used by tests and benchmarks). */
 export type SearchDb = BaseSQLiteDatabase<'async', unknown>;
 
-/** One trace in a search result: the `traces` row as `/api/search` sends it (times in µs). */
-export interface TraceSummaryJson {
-  traceId: string;
-  startUs: number;
-  durationUs: number;
-  rootService: string;
-  rootOperation: string;
-  spanCount: number;
-  errorCount: number;
-  orphanCount: number;
-  services: Record<string, number>;
-  sampleRate: number;
-  adjustedCount: number;
-  version: number;
-}
+import type { TraceSummaryJson } from '../api-contract';
+
+export type { TraceSummaryJson };
 
 export interface SearchResult {
   traces: TraceSummaryJson[];

@@ -4,6 +4,7 @@
  * counts as live. An instance with no `service.instance.id` is known by its host; with neither it is
  * the service's one "unknown" instance, so every span still lands in the registry.
  */
+import type { InstanceStatus } from '../api-contract';
 import type { AnyValue, KeyValue, Resource } from '../span/model';
 
 export interface InstanceIdentity {
@@ -13,7 +14,7 @@ export interface InstanceIdentity {
   sdk: string;
 }
 
-export type InstanceStatus = 'live' | 'gone';
+export type { InstanceStatus };
 
 const UNKNOWN_INSTANCE = 'unknown';
 

@@ -3,18 +3,10 @@
  * number of calls and errors the edge received (sampled or not) and latency percentiles in ms.
  */
 import { mergeHistogram, quantile, type Histogram } from './histogram';
+import type { OperationSummary } from '../api-contract';
 import type { MetricGroup } from './red-aggregate';
 
-export interface OperationSummary {
-  operation: string;
-  spanKind: string;
-  calls: number;
-  errors: number;
-  /** latency percentiles in ms */
-  p50: number | null;
-  p95: number | null;
-  p99: number | null;
-}
+export type { OperationSummary };
 
 export function operationSummary(groups: Iterable<MetricGroup>): OperationSummary[] {
   const byOp = new Map<string, { operation: string; spanKind: string; calls: number; errors: number; hist: Histogram; min: number | null; max: number | null }>();

@@ -3,24 +3,11 @@
  * each instance live or gone by INSTANCE_TTL_SECONDS. Built from the D1 registry plus what the
  * shards hold but have not flushed yet, so an instance shows up within seconds of its first span.
  */
-import { instanceStatus, type InstanceStatus } from './instance';
+import type { RegistryInstance, RegistryService } from '../api-contract';
+import { instanceStatus } from './instance';
 import type { InstanceSeen } from './red-aggregate';
 
-export interface RegistryInstance {
-  id: string;
-  host: string;
-  sdk: string;
-  status: InstanceStatus;
-  firstSeen: number;
-  lastSeen: number;
-}
-
-export interface RegistryService {
-  service: string;
-  firstSeen: number;
-  lastSeen: number;
-  instances: RegistryInstance[];
-}
+export type { RegistryInstance, RegistryService };
 
 export interface ServiceSeen {
   name: string;

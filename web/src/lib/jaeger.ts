@@ -64,20 +64,8 @@ export interface JaegerTrace {
 }
 
 /** One row of `/api/search`. */
-export interface TraceSummary {
-  traceId: string;
-  startUs: number;
-  durationUs: number;
-  rootService: string;
-  rootOperation: string;
-  spanCount: number;
-  errorCount: number;
-  orphanCount: number;
-  services: Record<string, number>;
-  adjustedCount: number;
-  sampleRate: number;
-  version: number;
-}
+export type { TraceSummaryJson as TraceSummary } from '../../../worker/api-contract';
+import type { TraceSummaryJson as TraceSummary } from '../../../worker/api-contract';
 
 export interface SearchPage {
   traces: TraceSummary[];

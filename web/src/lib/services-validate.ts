@@ -6,35 +6,8 @@
 import type { Result } from './result';
 import { arr, envelopeError, guard, Invalid, num, obj, str, type Obj } from './validate-core';
 
-export type InstanceStatus = 'live' | 'gone';
-
-export interface RegistryInstance {
-  id: string;
-  host: string;
-  sdk: string;
-  status: InstanceStatus;
-  /** ms since the epoch */
-  firstSeen: number;
-  lastSeen: number;
-}
-
-export interface RegistryService {
-  service: string;
-  firstSeen: number;
-  lastSeen: number;
-  instances: RegistryInstance[];
-}
-
-export interface OperationSummary {
-  operation: string;
-  spanKind: string;
-  calls: number;
-  errors: number;
-  /** latency percentiles in ms (null: no latency recorded) */
-  p50: number | null;
-  p95: number | null;
-  p99: number | null;
-}
+export type { InstanceStatus, OperationSummary, RegistryInstance, RegistryService } from '../../../worker/api-contract';
+import type { OperationSummary, RegistryInstance, RegistryService } from '../../../worker/api-contract';
 
 export interface MapEdge {
   parent: string;
