@@ -1,7 +1,8 @@
 /**
  * Edge CPU per span: decode + normalise + sample of a 512-span OTLP protobuf batch, next to a plain
- * JSON.parse of the same batch as OTLP JSON (the floor any JSON ingest pays), in one run.
- *   node scripts/run-ts.mjs bench/edge-decode.ts
+ * JSON.parse of the same batch as OTLP JSON (the floor any JSON ingest pays), in one run. With
+ * `--stages` it also times each stage of the protobuf path alone (decode, sampling, grouping).
+ *   node scripts/run-ts.mjs bench/edge-decode.ts [--stages]
  */
 import { SpanKind, context, trace } from '@opentelemetry/api';
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
@@ -69,3 +70,17 @@ const parseOnly = timePerSpan('JSON.parse of the same batch as OTLP JSON (refere
   JSON.parse(jsonText);
 });
 console.log(`ratio protobuf path / JSON.parse: ${(decodeSample / parseOnly).toFixed(2)}`);
+
+if (process.argv.includes('--stages')) {
+  const decoded = decodeOtlpProtobuf(proto);
+  const decisions = decideBatch(decoded.spans, sampling);
+  timePerSpan('  stage: decode + normalise (protobuf)', 300, () => {
+    decodeOtlpProtobuf(proto);
+  });
+  timePerSpan('  stage: sample (decideBatch)', 300, () => {
+    decideBatch(decoded.spans, sampling);
+  });
+  timePerSpan('  stage: group (groupByTrace)', 300, () => {
+    groupByTrace(decoded.spans, (id) => decisions.get(id) ?? { forward: false, rate: 0 });
+  });
+}

@@ -14,7 +14,6 @@ export interface Config {
   traceMaxWaitSeconds: number;
   /** spans arriving this long after a flush still re-flush the trace from DO storage */
   lateSpanWindowSeconds: number;
-  retentionDays: number;
   /** how many trace Durable Objects the edge calls at once for one request */
   fanoutConcurrency: number;
 }
@@ -24,7 +23,6 @@ export const defaultConfig = {
   traceIdleSeconds: 30,
   traceMaxWaitSeconds: 300,
   lateSpanWindowSeconds: 3600,
-  retentionDays: 30,
   fanoutConcurrency: 16,
 } as const satisfies Config;
 
@@ -40,14 +38,15 @@ export class ConfigError extends Error {
 
 type VarSource = Record<string, unknown>;
 
-function numberVar(
+/** A numeric var, its fallback when unset, checked against its bounds with an error naming it. */
+export function numberVar(
   env: VarSource,
   name: string,
   fallback: number,
   check: { min: number; max: number; integer?: boolean },
 ): number {
   const raw = env[name];
-  if (raw === undefined || raw === null || raw === '') return fallback;
+  if (raw === undefined || raw === null || String(raw).trim() === '') return fallback;
   const value = typeof raw === 'number' ? raw : Number(String(raw).trim());
   if (!Number.isFinite(value)) throw new ConfigError(name, `must be a number, got ${JSON.stringify(raw)}`);
   if (check.integer && !Number.isInteger(value)) throw new ConfigError(name, `must be a whole number, got ${value}`);
@@ -70,7 +69,6 @@ export function readConfig(env: VarSource): Config {
       min: 0,
       max: 30 * day,
     }),
-    retentionDays: numberVar(env, 'RETENTION_DAYS', defaultConfig.retentionDays, { min: 1, max: 3650, integer: true }),
     fanoutConcurrency: numberVar(env, 'FANOUT_CONCURRENCY', defaultConfig.fanoutConcurrency, {
       min: 1,
       max: 256,

@@ -6,7 +6,7 @@
  * month behind. The pass walks `traces` in (start_us, trace_id) order below the cutoff start, so a
  * trace kept for its recent write is stepped over, not read again by every batch.
  */
-import { ConfigError } from './config';
+import { numberVar } from './config';
 
 export interface RetentionConfig {
   retentionDays: number;
@@ -18,20 +18,11 @@ export interface RetentionConfig {
 
 export const defaultRetention = { retentionDays: 30, batchSize: 500, maxBatches: 40 } as const;
 
-function intVar(env: Record<string, unknown>, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === null || String(raw).trim() === '') return fallback;
-  const value = Number(String(raw).trim());
-  if (!Number.isInteger(value) || value < min || value > max)
-    throw new ConfigError(name, `must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
-  return value;
-}
-
 export function readRetentionConfig(env: Record<string, unknown>): RetentionConfig {
   return {
-    retentionDays: intVar(env, 'RETENTION_DAYS', defaultRetention.retentionDays, 1, 3650),
-    batchSize: intVar(env, 'RETENTION_BATCH_SIZE', defaultRetention.batchSize, 1, 1000),
-    maxBatches: intVar(env, 'RETENTION_MAX_BATCHES', defaultRetention.maxBatches, 1, 1000),
+    retentionDays: numberVar(env, 'RETENTION_DAYS', defaultRetention.retentionDays, { min: 1, max: 3650, integer: true }),
+    batchSize: numberVar(env, 'RETENTION_BATCH_SIZE', defaultRetention.batchSize, { min: 1, max: 1000, integer: true }),
+    maxBatches: numberVar(env, 'RETENTION_MAX_BATCHES', defaultRetention.maxBatches, { min: 1, max: 1000, integer: true }),
   };
 }
 

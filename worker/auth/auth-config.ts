@@ -3,7 +3,7 @@
  * worker/config.ts reads the pipeline's vars): who may ingest and read, which browser origins may
  * post spans, and how fast one key may send. A wrong value throws ConfigError naming the var.
  */
-import { ConfigError } from '../config';
+import { ConfigError, numberVar } from '../config';
 import type { AccessSettings } from './access-jwt';
 import { parseCorsOrigins, type CorsOrigins } from './cors';
 
@@ -47,15 +47,6 @@ function boolVar(env: VarSource, name: string, fallback: boolean): boolean {
   throw new ConfigError(name, `must be true or false, got ${JSON.stringify(env[name])}`);
 }
 
-function intVar(env: VarSource, name: string, fallback: number, min: number, max: number): number {
-  const raw = text(env, name);
-  if (raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max)
-    throw new ConfigError(name, `must be a whole number from ${min} to ${max}, got ${JSON.stringify(env[name])}`);
-  return value;
-}
-
 function accessSettings(env: VarSource): AccessSettings | null {
   const domain = text(env, 'ACCESS_TEAM_DOMAIN')
     .replace(/^https?:\/\//i, '')
@@ -86,9 +77,9 @@ export function readAuthConfig(env: VarSource): AuthConfig {
     access: accessSettings(env),
     corsOrigins,
     rateLimit: {
-      requests: intVar(env, 'RATE_LIMIT_REQUESTS', defaultAuthConfig.rateLimitRequests, 0, 1_000_000_000),
-      periodSeconds: intVar(env, 'RATE_LIMIT_PERIOD_SECONDS', defaultAuthConfig.rateLimitPeriodSeconds, 1, 86_400),
+      requests: numberVar(env, 'RATE_LIMIT_REQUESTS', defaultAuthConfig.rateLimitRequests, { min: 0, max: 1_000_000_000, integer: true }),
+      periodSeconds: numberVar(env, 'RATE_LIMIT_PERIOD_SECONDS', defaultAuthConfig.rateLimitPeriodSeconds, { min: 1, max: 86_400, integer: true }),
     },
-    keyCacheSeconds: intVar(env, 'INGEST_KEY_CACHE_SECONDS', defaultAuthConfig.keyCacheSeconds, 0, 3_600),
+    keyCacheSeconds: numberVar(env, 'INGEST_KEY_CACHE_SECONDS', defaultAuthConfig.keyCacheSeconds, { min: 0, max: 3_600, integer: true }),
   };
 }
