@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatAge, formatCount, formatDuration, timeTicks } from './format';
+import { formatAdjustedCount, formatAge, formatCount, formatDuration, formatRate, timeTicks } from './format';
 import { serviceColor } from './colors';
 
 describe('format', () => {
@@ -26,5 +26,10 @@ describe('format', () => {
   it('gives a service the same colour every time', () => {
     expect(serviceColor('checkout')).toBe(serviceColor('checkout'));
     expect(serviceColor('checkout')).toMatch(/^#/);
+  });
+
+  it('shows adjusted counts and rates as people read them, not as the 56-bit threshold rounds them', () => {
+    expect([999.9999999999991, 1, 10.000000000000002, 1234.5, 2.5].map(formatAdjustedCount)).toEqual(['1,000', '1', '10', '1,234.5', '2.5']);
+    expect([0.0010000000000000009, 0.25, 1, 0.000123456789].map(formatRate)).toEqual(['0.1%', '25%', '100%', '0.01235%']);
   });
 });

@@ -22,6 +22,19 @@ export function formatCount(n: number): string {
   return frac === undefined ? grouped : `${grouped}.${frac}`;
 }
 
+/**
+ * A trace's adjusted count (1 / the probability it was kept with) as people read it: the rate is
+ * rounded to a 56-bit threshold, so 1 / 0.001 comes back as 999.9999999999991; shown as 1,000.
+ */
+export function formatAdjustedCount(n: number): string {
+  return formatCount(Number(n.toPrecision(6)));
+}
+
+/** A sampling probability as a percentage: 0.001 → 0.1%, 0.25 → 25%. */
+export function formatRate(p: number): string {
+  return `${Number((p * 100).toPrecision(4))}%`;
+}
+
 /** Three significant digits at most, no trailing zeros: 1.5, 12.3, 123. */
 function trim(x: number): string {
   const digits = x >= 100 ? 0 : x >= 10 ? 1 : 2;
