@@ -81,6 +81,12 @@ describe('Zipkin v2 decoder', () => {
       { key: 'peer.service', value: { stringValue: 'users' } },
       { key: 'http.path', value: { stringValue: '/users' } },
     ]);
+    // The local address names the host: clock-skew groups and registry instances tell hosts apart.
+    expect(client.resource.attributes).toEqual([
+      { key: 'service.name', value: { stringValue: 'gateway' } },
+      { key: 'host.ip', value: { stringValue: '10.0.0.1' } },
+    ]);
+    expect(server.resource.attributes).toEqual([{ key: 'service.name', value: { stringValue: 'users' } }]);
     expect(server.kind).toBe(2);
     expect(server.parentSpanId).toBe(client.spanId);
     expect(server.spanId).toBe(sharedServerId(client.spanId as SpanId));

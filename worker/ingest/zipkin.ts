@@ -4,6 +4,8 @@
  * - times are µs in Zipkin, ns here; a 64-bit traceId is left-padded to 128 bits;
  * - `localEndpoint.serviceName` is the service (`service.name` on the resource); the endpoints'
  *   addresses become `network.local.*` / `network.peer.*` attributes, the remote service `peer.service`;
+ *   the local address is also the resource's `host.ip`, so that clock-skew correction and the service
+ *   registry tell the hosts of one service apart;
  * - the `error` tag (and `otel.status_code` / `otel.status_description` written by OpenTelemetry's Zipkin
  *   exporter) becomes the span status; other tags are string attributes; annotations are events;
  * - a `shared` SERVER span (the server half of a span id both sides used) gets an id of its own,
@@ -58,12 +60,13 @@ function micros(v: unknown, field: string): bigint {
 
 const str = (key: string, value: string): KeyValue => ({ key, value: { stringValue: value } });
 
-function endpoint(v: unknown, field: string, local: boolean, opts: ResolvedOptions): { service?: string; attributes: KeyValue[] } {
+function endpoint(v: unknown, field: string, local: boolean, opts: ResolvedOptions): { service?: string; address?: string; attributes: KeyValue[] } {
   if (v === undefined || v === null) return { attributes: [] };
   if (!isObject(v)) throw new FieldError(field, `must be an object, got ${typeName(v)}`);
   const attributes: KeyValue[] = [];
   const side = local ? 'network.local' : 'network.peer';
   let service: string | undefined;
+  let address: string | undefined;
   if (v.serviceName !== undefined && v.serviceName !== null) {
     if (typeof v.serviceName !== 'string') throw new FieldError(`${field}.serviceName`, `must be a string, got ${typeName(v.serviceName)}`);
     service = checkLength(v.serviceName, opts.limits.maxNameLength, `${field}.serviceName`) || undefined;
@@ -73,6 +76,7 @@ function endpoint(v: unknown, field: string, local: boolean, opts: ResolvedOptio
     if (ip === undefined || ip === null) continue;
     if (typeof ip !== 'string') throw new FieldError(`${field}.${key}`, `must be a string, got ${typeName(ip)}`);
     attributes.push(str(`${side}.address`, checkLength(ip, opts.limits.maxNameLength, `${field}.${key}`)));
+    address ??= ip || undefined;
   }
   if (v.port !== undefined && v.port !== null) {
     if (typeof v.port !== 'number' || !Number.isInteger(v.port) || v.port < 0 || v.port > 65535)
@@ -80,7 +84,7 @@ function endpoint(v: unknown, field: string, local: boolean, opts: ResolvedOptio
     if (v.port > 0) attributes.push({ key: `${side}.port`, value: { intValue: String(v.port) } });
   }
   if (!local && service) attributes.push(str('peer.service', service));
-  return { service, attributes };
+  return { service, address, attributes };
 }
 
 /** A server id of its own for the server half of a shared span: the shared id with its bits flipped. */
@@ -170,7 +174,7 @@ function spanOf(v: unknown, opts: ResolvedOptions, warnings: string[], path: str
     name,
     kind,
     service,
-    resource: { attributes: [str('service.name', service)] },
+    resource: { attributes: local.address ? [str('service.name', service), str('host.ip', local.address)] : [str('service.name', service)] },
     startTimeUnixNano: start.toString() as UnixNanos,
     endTimeUnixNano: (start + duration).toString() as UnixNanos,
     attributes,

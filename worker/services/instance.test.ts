@@ -4,10 +4,11 @@ import { instanceOf, instanceStatus, sdkOf } from './instance';
 const str = (key: string, v: string) => ({ key, value: { stringValue: v } });
 
 describe('service instance', () => {
-  it('is named by service.instance.id, else host.name, else unknown', () => {
+  it('is named by service.instance.id, else host.name, else host.ip, else unknown', () => {
     expect(instanceOf('s', { attributes: [str('service.instance.id', 'pod-7'), str('host.name', 'node-1')] })).toMatchObject({ id: 'pod-7', host: 'node-1' });
     expect(instanceOf('s', { attributes: [str('host.name', 'node-1')] })).toMatchObject({ id: 'node-1', host: 'node-1' });
     expect(instanceOf('s', { attributes: [] })).toEqual({ service: 's', id: 'unknown', host: '', sdk: '' });
+    expect(instanceOf('s', { attributes: [str('host.ip', '10.0.0.7')] })).toMatchObject({ id: '10.0.0.7', host: '10.0.0.7' });
     expect(instanceOf('s', { attributes: [{ key: 'service.instance.id', value: { intValue: '42' } }] }).id).toBe('42');
   });
 

@@ -1,7 +1,8 @@
 /**
  * Who sent a span: the service instance named by its resource (OpenTelemetry resource semantic
- * conventions `service.instance.id`, `host.name`, `telemetry.sdk.*`), and whether an instance still
- * counts as live. An instance with no `service.instance.id` is known by its host; with neither it is
+ * conventions `service.instance.id`, `host.name` or `host.ip`, `telemetry.sdk.*`), and whether an
+ * instance still counts as live. An instance with no `service.instance.id` is known by its host (its
+ * name, else its address: Zipkin's local endpoint); with neither it is
  * the service's one "unknown" instance, so every span still lands in the registry.
  */
 import type { InstanceStatus } from '../api-contract';
@@ -39,7 +40,7 @@ export function sdkOf(resource: Resource): string {
 }
 
 export function instanceOf(service: string, resource: Resource): InstanceIdentity {
-  const host = attr(resource.attributes, 'host.name');
+  const host = attr(resource.attributes, 'host.name') || attr(resource.attributes, 'host.ip');
   const id = attr(resource.attributes, 'service.instance.id') || host || UNKNOWN_INSTANCE;
   return { service, id, host, sdk: sdkOf(resource) };
 }
