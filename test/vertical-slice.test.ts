@@ -128,4 +128,22 @@ describe('Zipkin v2 ingest', () => {
     expect(byName['load user']!.references[0]?.spanID).toBe(byName['render page']!.spanID);
     expect(byName['load user']!.logs.flatMap((l) => l.fields.map((f) => f.value))).toContain('cache miss');
   });
+
+  it('refuses broken spans by index and field, keeps the valid ones (202), and answers 400 when none is valid', async () => {
+    const traceId = '5b8efff798038103d2fffff3a1c0ffe1';
+    const good = { traceId, id: '00000000000000a1', name: 'get /cart', timestamp: Date.now() * 1000, duration: 1200, localEndpoint: { serviceName: 'cart' } };
+    const broken = { traceId, id: 'xyz', timestamp: Date.now() * 1000, localEndpoint: { serviceName: 'cart' } };
+    const post = (spans: unknown[]) =>
+      SELF.fetch(`${BASE}/api/v2/spans`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(spans) });
+    const mixed = await post([broken, good]);
+    expect(mixed.status).toBe(202);
+    const body = (await mixed.json()) as { accepted: number; rejected: number; errors: string[] };
+    expect(body).toMatchObject({ accepted: 1, rejected: 1 });
+    expect(body.errors[0]).toMatch(/^\[0\]\.id: /);
+    const none = await post([broken]);
+    expect(none.status).toBe(400);
+    expect(await none.json()).toMatchObject({ accepted: 0, rejected: 1 });
+    const t = await waitForTrace(traceId, 1);
+    expect(t.spans.map((s) => s.operationName)).toEqual(['get /cart']);
+  });
 });

@@ -149,7 +149,8 @@ ingest.post('/api/v2/spans', async (c) => {
       'retry-after': RETRY_AFTER_SECONDS,
     });
   if (decoded.rejected.length === 0 && !decoded.warnings) return c.body(null, 202);
-  // Zipkin has no partial-success shape: the valid spans are kept (202) and the body says what was not.
+  // Zipkin has no partial-success shape: the valid spans are kept (202) and the body says what was
+  // not; when every span was refused the request failed (400), with the same body.
   return c.json(
     {
       accepted: decoded.spans.length,
@@ -157,6 +158,6 @@ ingest.post('/api/v2/spans', async (c) => {
       errors: decoded.rejected.map((r) => `${r.path}: ${r.message}`),
       warnings: decoded.warnings ?? [],
     },
-    202,
+    decoded.spans.length === 0 && decoded.rejected.length > 0 ? 400 : 202,
   );
 });
