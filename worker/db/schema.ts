@@ -79,6 +79,8 @@ export const indexedTraces = sqliteTable('indexed_traces', {
  * The postings: (term, trace start, trace) for every term of every trace. Its key is the search
  * order: one term's traces, newest first, are one index range, and "does this trace also have term
  * T" is one key lookup, because every posting of a trace carries the same start.
+ * A WITHOUT ROWID table (migrations/0004, hand-written: drizzle-kit cannot declare one), so a
+ * posting is one b-tree entry and one D1 row written. Keep it so if this table ever changes.
  */
 export const traceTerms = sqliteTable(
   'trace_terms',

@@ -201,10 +201,9 @@ export function postingsSql(t: PostingsInput): SQL[] {
   const newIds = sql`SELECT s.id FROM json_each(${terms}) n JOIN search_terms s ON s.term = n.value`;
   return [
     sql`INSERT OR IGNORE INTO search_terms (term) SELECT value FROM json_each(${terms})`,
-    sql`DELETE FROM trace_terms WHERE rowid IN (
-      SELECT p.rowid FROM indexed_traces x, json_each(x.term_ids) j, trace_terms p
+    sql`DELETE FROM trace_terms WHERE (term_id, start_us, trace_seq) IN (
+      SELECT j.value, x.start_us, x.seq FROM indexed_traces x, json_each(x.term_ids) j
       WHERE x.trace_id = ${t.traceId} AND x.version < ${t.version}
-        AND p.term_id = j.value AND p.start_us = x.start_us AND p.trace_seq = x.seq
         AND (x.start_us <> ${t.startUs} OR j.value NOT IN (${newIds})))`,
     // `WHERE true`: an INSERT ... SELECT with a join needs it before ON CONFLICT (SQLite's parser).
     sql`INSERT INTO indexed_traces (trace_id, start_us, duration_us, version, term_ids)
@@ -227,9 +226,8 @@ export function forgetTracesSql(traceIds: readonly string[]): SQL[] {
   const ids = JSON.stringify(traceIds);
   const gone = sql`SELECT x.seq, x.start_us, x.term_ids FROM json_each(${ids}) i JOIN indexed_traces x ON x.trace_id = i.value`;
   return [
-    sql`DELETE FROM trace_terms WHERE rowid IN (
-      SELECT p.rowid FROM (${gone}) g, json_each(g.term_ids) j, trace_terms p
-      WHERE p.term_id = j.value AND p.start_us = g.start_us AND p.trace_seq = g.seq)`,
+    sql`DELETE FROM trace_terms WHERE (term_id, start_us, trace_seq) IN (
+      SELECT j.value, g.start_us, g.seq FROM (${gone}) g, json_each(g.term_ids) j)`,
     sql`DELETE FROM search_terms WHERE id IN (SELECT j.value FROM (${gone}) g, json_each(g.term_ids) j)
       AND NOT EXISTS (SELECT 1 FROM trace_terms p WHERE p.term_id = search_terms.id)`,
     sql`DELETE FROM indexed_traces WHERE trace_id IN (SELECT value FROM json_each(${ids}))`,

@@ -4,7 +4,7 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { assemble } from '../../durable/assemble';
-import { forgetTracesSql, runBatch, TraceIndexAccumulator } from '../db/trace-index';
+import { forgetTracesSql, postingsSql, runBatch, TraceIndexAccumulator } from '../db/trace-index';
 import type { KeyValue, Span, SpanId, TraceId, UnixNanos } from '../span/model';
 import { DEFAULT_INDEXED_TAG_KEYS } from './search-config';
 import { openLocalIndexDb, type LocalIndexDb } from './search-local-db';
@@ -227,11 +227,21 @@ describe('search query plans', () => {
   it('walks one term along its index, newest first, and probes the others by key, without sorting', () => {
     const query = q('service=a&tags={"http.route":"/x"}&minDuration=1ms&cursor=' + 'WzEsMl0');
     const p = plan(postingSearchSql(query, queryTerms(query)));
-    expect(p).toMatch(/SEARCH p USING COVERING INDEX sqlite_autoindex_trace_terms_1 \(term_id=\? AND start_us/);
-    expect(p).toMatch(/SEARCH o EXISTS USING COVERING INDEX sqlite_autoindex_trace_terms_1 \(term_id=\? AND start_us=\? AND trace_seq=\?\)/);
+    // trace_terms is WITHOUT ROWID: its primary key is the table itself (migrations/0004)
+    expect(p).toMatch(/SEARCH p USING PRIMARY KEY \(term_id=\? AND start_us/);
+    expect(p).toMatch(/SEARCH o EXISTS USING PRIMARY KEY \(term_id=\? AND start_us=\? AND trace_seq=\?\)/);
     expect(p).toMatch(/SEARCH d EXISTS USING INTEGER PRIMARY KEY/);
     expect(p).toMatch(/SEARCH t USING INDEX sqlite_autoindex_traces_1 \(trace_id=\?\)/);
     expect(p).not.toMatch(/TEMP B-TREE/);
+  });
+
+  it('deletes a trace\'s postings by key, never by scanning them', () => {
+    const stale = plan(postingsSql({ traceId: 'ab'.repeat(16), startUs: T0_US, durationUs: 5, version: 2, terms: ['s:a'] })[1]!);
+    const gone = plan(forgetTracesSql(['ab'.repeat(16)])[0]!);
+    for (const p of [stale, gone]) {
+      expect(p).toMatch(/trace_terms USING PRIMARY KEY \(term_id=\? AND start_us=\? AND trace_seq=\?\)/);
+      expect(p).not.toMatch(/SCAN trace_terms/);
+    }
   });
 
   it('walks traces by start when there is no term', () => {
