@@ -1,7 +1,7 @@
 /**
- * Browser tests of the Services page (issue 8) and of read access from the site (issue 9): real
- * headless Chromium against the real stack (`npm start` → wrangler dev), with spans sent by the
- * real OpenTelemetry exporter. Run: `npm run test:browser`.
+ * Browser tests of the Services page (issue 8): real headless Chromium against the real stack
+ * (`npm start` → wrangler dev), with spans sent by the real OpenTelemetry exporter.
+ * Run: `npm run test:browser`.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -87,50 +87,5 @@ describe('the Services page in Chromium', { timeout: 600_000 }, () => {
     await row(page, 'payments').getByRole('link', { name: 'payments' }).click();
     await page.waitForURL((u) => u.pathname === '/' && u.searchParams.get('service') === 'payments');
     await page.locator('[data-testid=results] a[href^="/trace/"]').first().waitFor();
-  });
-});
-
-describe('read access from the site', { timeout: 600_000 }, () => {
-  const TOKEN = 'a-read-token-for-the-browser-test';
-  let stack;
-  let browser;
-
-  before(async () => {
-    stack = await startStack({ AUTH_REQUIRED: 'true', READ_TOKEN: TOKEN });
-    browser = await launchChromium();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await stack?.stop();
-  });
-
-  it('asks once for the read token on a 401, keeps it in a strict cookie and sends it as a bearer token', async () => {
-    const page = await browser.context.newPage();
-    const sent = [];
-    page.on('request', (r) => r.url().includes('/api/') && sent.push(r.headers().authorization ?? null));
-    await page.goto(`${stack.url}/services`);
-    const dialog = page.getByTestId('read-token-dialog');
-    await dialog.waitFor();
-    await dialog.getByTestId('read-token').fill('not-the-token-at-all');
-    await dialog.getByRole('button', { name: 'Continue' }).click();
-    await dialog.getByText('The read token was refused').waitFor();
-    await dialog.getByTestId('read-token').fill(TOKEN);
-    await dialog.getByRole('button', { name: 'Continue' }).click();
-    await dialog.waitFor({ state: 'hidden' });
-    await page.getByText('No services yet').waitFor();
-
-    const cookie = (await browser.context.cookies(stack.url)).find((c) => c.name === 'edgetrace_read_token');
-    assert.equal(decodeURIComponent(cookie?.value ?? ''), TOKEN);
-    assert.equal(cookie.sameSite, 'Strict');
-    assert.ok(sent.includes(`Bearer ${TOKEN}`), 'requests carry the token');
-
-    // A new page reads the cookie and is not asked again.
-    const again = await browser.context.newPage();
-    await again.goto(`${stack.url}/services`);
-    await again.getByText('No services yet').waitFor();
-    assert.equal(await again.getByTestId('read-token-dialog').isVisible(), false);
-    await again.close();
-    await page.close();
   });
 });

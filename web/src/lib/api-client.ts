@@ -1,7 +1,7 @@
 /**
  * The one API client. Every response goes through a validator, so pages get a typed value or a
- * Problem that says what was wrong and where — never a half-shaped object. Every request carries
- * the read token when the site has one, and a 401 asks for it once (read-token.ts).
+ * Problem that says what was wrong and where — never a half-shaped object. Reads carry the session
+ * cookie (same-origin), and a 401 signs in once and retries (read-token.ts).
  */
 import {
   validateNameList,
@@ -12,7 +12,6 @@ import {
 import type { JaegerTrace, OperationInfo, SearchPage } from './jaeger';
 import { mark } from './perf-marks';
 import { readAccess } from './read-access';
-import { withBearer } from './read-token';
 import { fail, type Result } from './result';
 import { searchApiUrl, type SearchQuery } from './search-query';
 import {
@@ -29,17 +28,14 @@ import {
 type Fetch = typeof fetch;
 
 /**
- * A request with the read token. On a 401 it tries again with the token the gate comes back with
- * (the user's answer, which may be refused in turn), until the gate has none: the user gave up.
+ * A read with the session cookie. On a 401 it retries once the gate says someone signed in (the
+ * user's answer, which may be refused in turn), until the gate says no: the user gave up.
  */
 async function request(f: Fetch, url: string, init?: RequestInit): Promise<Response> {
-  let token = readAccess.current();
   for (;;) {
-    const res = await f(url, withBearer(init, token));
-    if (res.status !== 401) return res;
-    const next = await readAccess.renew(token);
-    if (next === null) return res;
-    token = next;
+    const sentAt = readAccess.epoch;
+    const res = await f(url, { ...init, credentials: 'same-origin' });
+    if (res.status !== 401 || !(await readAccess.renew(sentAt))) return res;
   }
 }
 
@@ -59,7 +55,9 @@ async function getJson<T>(f: Fetch, url: string, validate: (b: unknown) => Resul
   const r = validate(body);
   if (!okStatuses.includes(res.status) && r.ok) return fail(url, `HTTP ${res.status}`);
   if (!r.ok && !okStatuses.includes(res.status)) {
-    return fail(url, `HTTP ${res.status}${r.error.path === 'errors' ? `: ${r.error.message}` : ''}`);
+    // the envelope's message may start with the status already ("401 read access required")
+    const message = r.error.path === 'errors' ? r.error.message.replace(new RegExp(`^${res.status} `), '') : '';
+    return fail(url, `HTTP ${res.status}${message ? `: ${message}` : ''}`);
   }
   return r;
 }
