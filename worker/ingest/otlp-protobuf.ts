@@ -19,31 +19,24 @@ import type {
   Span,
   SpanEvent,
   SpanKind,
+  SpanId,
   SpanLink,
-  SpanRejection,
   StatusCode,
+  TraceId,
   UnixNanos,
 } from '../span/model';
 
 /**
- * Attribute readers work in place on the span's reader (enter/leave, no reader per value) and build
- * no path strings unless something is wrong: `within` adds the path on the way out of an error.
+ * Readers work in place on one cursor over the body (enter/leave, no reader per message) and build
+ * no path strings unless something is wrong: `prefix` adds the path on the way out of an error.
  */
-function within<T>(field: () => string, f: () => T): T {
-  try {
-    return f();
-  } catch (err) {
-    if (err instanceof FieldError) throw new FieldError(joinPath(field(), err.field), err.message);
-    throw err;
-  }
-}
 
 /** The KeyValue message at the cursor. */
 function keyValue(r: Reader, opts: ResolvedOptions, depth: number): KeyValue {
   const outer = r.enter();
   let key = '';
-  let value: AnyValue = {};
-  while (!r.done) {
+  let value: AnyValue | undefined;
+  while (r.pos < r.end) {
     const tag = r.uint32();
     const num = tag >>> 3;
     if (num === 1 && (tag & 7) === WireType.LEN) key = r.string();
@@ -53,20 +46,19 @@ function keyValue(r: Reader, opts: ResolvedOptions, depth: number): KeyValue {
       } catch (err) {
         throw prefix('value', err);
       }
-    }
-    else r.skip(tag & 7);
+    } else r.skip(tag & 7);
   }
   r.leave(outer);
   checkLength(key, opts.limits.maxNameLength, 'key');
-  return { key, value };
+  return { key, value: value ?? {} };
 }
 
 /** The AnyValue message at the cursor. */
 function anyValue(r: Reader, opts: ResolvedOptions, depth: number): AnyValue {
   if (depth > opts.limits.maxValueDepth) throw new FieldError('', `nests deeper than the limit of ${opts.limits.maxValueDepth}`);
   const outer = r.enter();
-  let value: AnyValue = {};
-  while (!r.done) {
+  let value: AnyValue | undefined;
+  while (r.pos < r.end) {
     const tag = r.uint32();
     const wire = tag & 7;
     switch (tag >>> 3) {
@@ -93,11 +85,14 @@ function anyValue(r: Reader, opts: ResolvedOptions, depth: number): AnyValue {
         if (wire !== WireType.LEN) break;
         const values: AnyValue[] = [];
         const arrayEnd = r.enter();
-        while (!r.done) {
+        while (r.pos < r.end) {
           const t = r.uint32();
           if (t >>> 3 === 1 && (t & 7) === WireType.LEN) {
-            const i = values.length;
-            values.push(within(() => `arrayValue.values[${i}]`, () => anyValue(r, opts, depth + 1)));
+            try {
+              values.push(anyValue(r, opts, depth + 1));
+            } catch (err) {
+              throw prefix(`arrayValue.values[${values.length}]`, err);
+            }
             checkCount(values.length, opts.limits.maxAttributes, 'arrayValue.values');
           } else r.skip(t & 7);
         }
@@ -108,7 +103,12 @@ function anyValue(r: Reader, opts: ResolvedOptions, depth: number): AnyValue {
       case 6: {
         if (wire !== WireType.LEN) break;
         const listEnd = r.enter();
-        const values = within(() => 'kvlistValue.values', () => keyValues(r, opts, depth + 1));
+        let values: KeyValue[];
+        try {
+          values = keyValues(r, opts, depth + 1);
+        } catch (err) {
+          throw prefix('kvlistValue.values', err);
+        }
         r.leave(listEnd);
         value = { kvlistValue: { values } };
         continue;
@@ -122,17 +122,20 @@ function anyValue(r: Reader, opts: ResolvedOptions, depth: number): AnyValue {
     r.skip(wire);
   }
   r.leave(outer);
-  return value;
+  return value ?? {};
 }
 
 /** The fields of a KeyValueList the reader is inside: field 1 is `repeated KeyValue`. */
 function keyValues(r: Reader, opts: ResolvedOptions, depth: number): KeyValue[] {
   const out: KeyValue[] = [];
-  while (!r.done) {
+  while (r.pos < r.end) {
     const t = r.uint32();
     if (t >>> 3 === 1 && (t & 7) === WireType.LEN) {
-      const i = out.length;
-      out.push(within(() => `[${i}]`, () => keyValue(r, opts, depth)));
+      try {
+        out.push(keyValue(r, opts, depth));
+      } catch (err) {
+        throw prefix(`[${out.length}]`, err);
+      }
       checkCount(out.length, opts.limits.maxAttributes, '');
     } else r.skip(t & 7);
   }
@@ -160,10 +163,12 @@ function prefix(field: string, err: unknown): unknown {
   return err instanceof FieldError ? new FieldError(joinPath(field, err.field), err.message) : err;
 }
 
-function resourceOf(r: Reader, opts: ResolvedOptions): { resource: Resource; service: string } {
+/** The Resource message in [start, end). */
+function resourceOf(r: Reader, start: number, end: number, opts: ResolvedOptions): { resource: Resource; service: string } {
+  r.moveTo(start, end);
   const attributes: KeyValue[] = [];
   let dropped = 0;
-  while (!r.done) {
+  while (r.pos < r.end) {
     const tag = r.uint32();
     const num = tag >>> 3;
     if (num === 1 && (tag & 7) === WireType.LEN) pushAttribute(r, attributes, 'resource.attributes', opts);
@@ -175,10 +180,12 @@ function resourceOf(r: Reader, opts: ResolvedOptions): { resource: Resource; ser
   return { resource: dropped ? { attributes, droppedAttributesCount: dropped } : { attributes }, service };
 }
 
-function scopeOf(r: Reader, opts: ResolvedOptions): Scope {
+/** The InstrumentationScope message in [start, end). */
+function scopeOf(r: Reader, start: number, end: number, opts: ResolvedOptions): Scope {
+  r.moveTo(start, end);
   const scope: Scope = { name: '' };
   const attributes: KeyValue[] = [];
-  while (!r.done) {
+  while (r.pos < r.end) {
     const tag = r.uint32();
     const wire = tag & 7;
     const num = tag >>> 3;
@@ -194,56 +201,64 @@ function scopeOf(r: Reader, opts: ResolvedOptions): Scope {
   return scope;
 }
 
-function eventOf(r: Reader, field: string, opts: ResolvedOptions): SpanEvent {
+/** The Span.Event message at the cursor; fields are named relative to the event. */
+function eventOf(r: Reader, opts: ResolvedOptions): SpanEvent {
+  const outer = r.enter();
   let time = '0';
   let name = '';
   let dropped = 0;
   const attributes: KeyValue[] = [];
-  while (!r.done) {
+  while (r.pos < r.end) {
     const tag = r.uint32();
     const wire = tag & 7;
     const num = tag >>> 3;
     if (num === 1 && wire === WireType.FIXED64) time = r.fixed64String();
-    else if (num === 2 && wire === WireType.LEN) name = checkLength(r.string(), opts.limits.maxNameLength, `${field}.name`);
-    else if (num === 3 && wire === WireType.LEN) pushAttribute(r, attributes, `${field}.attributes`, opts);
+    else if (num === 2 && wire === WireType.LEN) name = checkLength(r.string(), opts.limits.maxNameLength, 'name');
+    else if (num === 3 && wire === WireType.LEN) pushAttribute(r, attributes, 'attributes', opts);
     else if (num === 4 && wire === WireType.VARINT) dropped = r.uint32();
     else r.skip(wire);
   }
+  r.leave(outer);
   const event: SpanEvent = { timeUnixNano: time as UnixNanos, name, attributes };
   if (dropped) event.droppedAttributesCount = dropped;
   return event;
 }
 
-function linkOf(r: Reader, field: string, opts: ResolvedOptions): SpanLink {
+/** The Span.Link message at the cursor; fields are named relative to the link. */
+function linkOf(r: Reader, opts: ResolvedOptions): SpanLink {
+  const outer = r.enter();
   let traceId = '';
   let spanId = '';
   let traceState = '';
   let dropped = 0;
   let flags = 0;
   const attributes: KeyValue[] = [];
-  while (!r.done) {
+  while (r.pos < r.end) {
     const tag = r.uint32();
     const wire = tag & 7;
     const num = tag >>> 3;
     if (num === 1 && wire === WireType.LEN) traceId = r.hex();
     else if (num === 2 && wire === WireType.LEN) spanId = r.hex();
-    else if (num === 3 && wire === WireType.LEN) traceState = checkLength(r.string(), opts.limits.maxValueLength, `${field}.traceState`);
-    else if (num === 4 && wire === WireType.LEN) pushAttribute(r, attributes, `${field}.attributes`, opts);
+    else if (num === 3 && wire === WireType.LEN) traceState = checkLength(r.string(), opts.limits.maxValueLength, 'traceState');
+    else if (num === 4 && wire === WireType.LEN) pushAttribute(r, attributes, 'attributes', opts);
     else if (num === 5 && wire === WireType.VARINT) dropped = r.uint32();
     else if (num === 6 && wire === WireType.FIXED32) flags = r.fixed32();
     else r.skip(wire);
   }
-  const link: SpanLink = { traceId: checkTraceId(traceId, `${field}.traceId`), spanId: checkSpanId(spanId, `${field}.spanId`), attributes };
+  r.leave(outer);
+  const link: SpanLink = { traceId: checkTraceId(traceId, 'traceId'), spanId: checkSpanId(spanId, 'spanId'), attributes };
   if (traceState) link.traceState = traceState;
   if (dropped) link.droppedAttributesCount = dropped;
   if (flags) link.flags = flags;
   return link;
 }
 
+/** The Status message at the cursor. */
 function statusOf(r: Reader, opts: ResolvedOptions): { code: StatusCode; message?: string } {
+  const outer = r.enter();
   let code = 0;
   let message = '';
-  while (!r.done) {
+  while (r.pos < r.end) {
     const tag = r.uint32();
     const wire = tag & 7;
     const num = tag >>> 3;
@@ -251,11 +266,20 @@ function statusOf(r: Reader, opts: ResolvedOptions): { code: StatusCode; message
     else if (num === 3 && wire === WireType.VARINT) code = r.uint32();
     else r.skip(wire);
   }
+  r.leave(outer);
   if (code > 2) throw new FieldError('status.code', `must be 0 (unset), 1 (ok) or 2 (error), got ${code}`);
   return message ? { code: code as StatusCode, message } : { code: code as StatusCode };
 }
 
-function spanOf(r: Reader, resource: Resource, service: string, scope: Scope | undefined, opts: ResolvedOptions): Span {
+// Ids come from `Reader.hex`, so they are lower-case hex of twice their byte length: a trace id of
+// 32 characters that is not all zero is valid, and only the others need the full check (which
+// gives the refusal its message).
+const ZERO_TRACE_ID = '0'.repeat(32);
+const ZERO_SPAN_ID = '0'.repeat(16);
+
+/** The Span message in [start, end). */
+function spanOf(r: Reader, start: number, end: number, resource: Resource, service: string, scope: Scope | undefined, opts: ResolvedOptions): Span {
+  r.moveTo(start, end);
   const { limits } = opts;
   let traceId = '';
   let spanId = '';
@@ -264,16 +288,16 @@ function spanOf(r: Reader, resource: Resource, service: string, scope: Scope | u
   let flags = 0;
   let name = '';
   let kind = 0;
-  let start = '';
-  let end = '';
+  let startTime = '';
+  let endTime = '';
   let droppedAttributes = 0;
   let droppedEvents = 0;
   let droppedLinks = 0;
-  let status: Span['status'] = { code: 0 };
+  let status: Span['status'] | undefined;
   const attributes: KeyValue[] = [];
   const events: SpanEvent[] = [];
   const links: SpanLink[] = [];
-  while (!r.done) {
+  while (r.pos < r.end) {
     const tag = r.uint32();
     const wire = tag & 7;
     switch (tag >>> 3) {
@@ -303,11 +327,11 @@ function spanOf(r: Reader, resource: Resource, service: string, scope: Scope | u
         continue;
       case 7:
         if (wire !== WireType.FIXED64) break;
-        start = r.fixed64String();
+        startTime = r.fixed64String();
         continue;
       case 8:
         if (wire !== WireType.FIXED64) break;
-        end = r.fixed64String();
+        endTime = r.fixed64String();
         continue;
       case 9:
         if (wire !== WireType.LEN) break;
@@ -319,7 +343,11 @@ function spanOf(r: Reader, resource: Resource, service: string, scope: Scope | u
         continue;
       case 11:
         if (wire !== WireType.LEN) break;
-        events.push(eventOf(r.sub(), `events[${events.length}]`, opts));
+        try {
+          events.push(eventOf(r, opts));
+        } catch (err) {
+          throw prefix(`events[${events.length}]`, err);
+        }
         checkCount(events.length, limits.maxEvents, 'events');
         continue;
       case 12:
@@ -328,7 +356,11 @@ function spanOf(r: Reader, resource: Resource, service: string, scope: Scope | u
         continue;
       case 13:
         if (wire !== WireType.LEN) break;
-        links.push(linkOf(r.sub(), `links[${links.length}]`, opts));
+        try {
+          links.push(linkOf(r, opts));
+        } catch (err) {
+          throw prefix(`links[${links.length}]`, err);
+        }
         checkCount(links.length, limits.maxLinks, 'links');
         continue;
       case 14:
@@ -337,7 +369,7 @@ function spanOf(r: Reader, resource: Resource, service: string, scope: Scope | u
         continue;
       case 15:
         if (wire !== WireType.LEN) break;
-        status = statusOf(r.sub(), opts);
+        status = statusOf(r, opts);
         continue;
       case 16:
         if (wire !== WireType.FIXED32) break;
@@ -347,24 +379,24 @@ function spanOf(r: Reader, resource: Resource, service: string, scope: Scope | u
     r.skip(wire);
   }
   if (kind > 5) throw new FieldError('kind', `must be 0 to 5 (unspecified, internal, server, client, producer, consumer), got ${kind}`);
-  if (!start) throw new FieldError('startTimeUnixNano', 'is missing');
-  if (!end) throw new FieldError('endTimeUnixNano', 'is missing');
+  if (!startTime) throw new FieldError('startTimeUnixNano', 'is missing');
+  if (!endTime) throw new FieldError('endTimeUnixNano', 'is missing');
   // One object literal, optional fields added after: every span gets the same shape.
   const span: Span = {
-    traceId: checkTraceId(traceId, 'traceId'),
-    spanId: checkSpanId(spanId, 'spanId'),
+    traceId: traceId.length === 32 && traceId !== ZERO_TRACE_ID ? (traceId as TraceId) : checkTraceId(traceId, 'traceId'),
+    spanId: spanId.length === 16 && spanId !== ZERO_SPAN_ID ? (spanId as SpanId) : checkSpanId(spanId, 'spanId'),
     name,
     kind: kind as SpanKind,
     service,
     resource,
-    startTimeUnixNano: start as UnixNanos,
-    endTimeUnixNano: end as UnixNanos,
+    startTimeUnixNano: startTime as UnixNanos,
+    endTimeUnixNano: endTime as UnixNanos,
     attributes,
     events,
     links,
-    status,
+    status: status ?? { code: 0 },
   };
-  const parentId = checkParentId(parent, 'parentSpanId');
+  const parentId = parent.length === 16 && parent !== ZERO_SPAN_ID ? (parent as SpanId) : checkParentId(parent, 'parentSpanId');
   if (parentId) span.parentSpanId = parentId;
   if (scope) span.scope = scope;
   if (traceState) span.traceState = traceState;
@@ -375,57 +407,77 @@ function spanOf(r: Reader, resource: Resource, service: string, scope: Scope | u
   return checkSpan(span, opts);
 }
 
-/** One ResourceSpans: its resource first (wherever it sits in the bytes), then each ScopeSpans. */
+/** A ScopeSpans message sliced: where its scope is, and its raw span messages as [start, end) pairs. */
+interface ScopeSlices {
+  path: string;
+  scopeStart: number;
+  scopeEnd: number;
+  spans: number[];
+}
+
+/** One ResourceSpans (the reader is inside it): its resource first (wherever it sits in the bytes), then each ScopeSpans. */
 function resourceSpans(r: Reader, path: string, opts: ResolvedOptions, out: DecodeResult, counted: { n: number }): void {
-  let resourceReader: Reader | undefined;
-  const scopeReaders: Reader[] = [];
-  while (!r.done) {
+  let resourceStart = -1;
+  let resourceEnd = -1;
+  const scopeBounds: number[] = [];
+  while (r.pos < r.end) {
     const tag = r.uint32();
     const num = tag >>> 3;
-    if (num === 1 && (tag & 7) === WireType.LEN) resourceReader = r.sub();
-    else if (num === 2 && (tag & 7) === WireType.LEN) scopeReaders.push(r.sub());
-    else r.skip(tag & 7);
+    if ((num === 1 || num === 2) && (tag & 7) === WireType.LEN) {
+      const end = r.delimited();
+      if (num === 1) {
+        resourceStart = r.pos;
+        resourceEnd = end;
+      } else scopeBounds.push(r.pos, end);
+      r.pos = end;
+    } else r.skip(tag & 7);
   }
   // A span list per scope: the raw span messages, sliced before any is decoded.
-  const scopes = scopeReaders.map((sr, s) => {
-    let scopeReader: Reader | undefined;
-    const spanReaders: Reader[] = [];
-    while (!sr.done) {
-      const tag = sr.uint32();
+  const scopes: ScopeSlices[] = [];
+  for (let b = 0; b < scopeBounds.length; b += 2) {
+    r.moveTo(scopeBounds[b]!, scopeBounds[b + 1]!);
+    const s: ScopeSlices = { path: `${path}.scopeSpans[${b / 2}]`, scopeStart: -1, scopeEnd: -1, spans: [] };
+    while (r.pos < r.end) {
+      const tag = r.uint32();
       const num = tag >>> 3;
-      if (num === 1 && (tag & 7) === WireType.LEN) scopeReader = sr.sub();
-      else if (num === 2 && (tag & 7) === WireType.LEN) spanReaders.push(sr.sub());
-      else sr.skip(tag & 7);
+      if ((num === 1 || num === 2) && (tag & 7) === WireType.LEN) {
+        const end = r.delimited();
+        if (num === 1) {
+          s.scopeStart = r.pos;
+          s.scopeEnd = end;
+        } else s.spans.push(r.pos, end);
+        r.pos = end;
+      } else r.skip(tag & 7);
     }
-    counted.n += spanReaders.length;
+    counted.n += s.spans.length / 2;
     if (counted.n > opts.limits.maxSpansPerRequest)
       throw new DecodeError(`the request holds more than ${opts.limits.maxSpansPerRequest} spans, the limit a request: send smaller batches`, '', 413);
-    return { path: `${path}.scopeSpans[${s}]`, scopeReader, spanReaders };
-  });
+    scopes.push(s);
+  }
 
   let res: { resource: Resource; service: string };
   try {
-    res = resourceReader ? resourceOf(resourceReader, opts) : { resource: { attributes: [] }, service: 'unknown_service' };
+    res = resourceStart >= 0 ? resourceOf(r, resourceStart, resourceEnd, opts) : { resource: { attributes: [] }, service: 'unknown_service' };
   } catch (err) {
     const { field, message } = spanFault(err);
-    for (const s of scopes) for (let i = 0; i < s.spanReaders.length; i++) out.rejected.push({ path: joinPath(path, field), message });
+    for (const s of scopes) for (let i = 0; i < s.spans.length; i += 2) out.rejected.push({ path: joinPath(path, field), message });
     return;
   }
   for (const s of scopes) {
     let scope: Scope | undefined;
     try {
-      scope = s.scopeReader ? scopeOf(s.scopeReader, opts) : undefined;
+      scope = s.scopeStart >= 0 ? scopeOf(r, s.scopeStart, s.scopeEnd, opts) : undefined;
     } catch (err) {
       const { field, message } = spanFault(err);
-      for (let i = 0; i < s.spanReaders.length; i++) out.rejected.push({ path: joinPath(s.path, field), message });
+      for (let i = 0; i < s.spans.length; i += 2) out.rejected.push({ path: joinPath(s.path, field), message });
       continue;
     }
-    for (let i = 0; i < s.spanReaders.length; i++) {
+    for (let i = 0; i < s.spans.length; i += 2) {
       try {
-        out.spans.push(spanOf(s.spanReaders[i]!, res.resource, res.service, scope, opts));
+        out.spans.push(spanOf(r, s.spans[i]!, s.spans[i + 1]!, res.resource, res.service, scope, opts));
       } catch (err) {
         const { field, message } = spanFault(err);
-        out.rejected.push({ path: joinPath(`${s.path}.spans[${i}]`, field), message });
+        out.rejected.push({ path: joinPath(`${s.path}.spans[${i / 2}]`, field), message });
       }
     }
   }
@@ -446,10 +498,15 @@ export function decodeOtlpProtobuf(body: Uint8Array, options?: DecodeOptions): D
   const r = new Reader(body);
   let index = 0;
   try {
-    while (!r.done) {
+    while (r.pos < body.length) {
+      r.moveTo(r.pos, body.length);
       const tag = r.uint32();
-      if (tag >>> 3 === 1 && (tag & 7) === WireType.LEN) resourceSpans(r.sub(), `resourceSpans[${index++}]`, opts, out, counted);
-      else r.skip(tag & 7);
+      if (tag >>> 3 === 1 && (tag & 7) === WireType.LEN) {
+        const end = r.delimited();
+        r.end = end;
+        resourceSpans(r, `resourceSpans[${index++}]`, opts, out, counted);
+        r.pos = end;
+      } else r.skip(tag & 7);
     }
   } catch (err) {
     if (err instanceof WireError) throw new DecodeError(`the body is not a valid OTLP protobuf ExportTraceServiceRequest: ${err.message}`, index ? `resourceSpans[${index - 1}]` : '');

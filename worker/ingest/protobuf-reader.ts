@@ -3,6 +3,11 @@
  * 64-bit fixed, length-delimited), with bounds checked on every read so that a truncated or hostile
  * body fails with a `WireError` instead of reading past the end. Generated code and reflection are
  * avoided on purpose: the edge decodes every span, and this keeps it lean.
+ *
+ * The reader is one cursor moved over the body (`enter`/`leave`, `moveTo`) rather than an object
+ * per message, and the strings it hands out come from two small caches keyed by their bytes
+ * (text and ids), because a batch repeats the same attribute keys, names and ids span after span:
+ * a hit costs a byte compare and allocates nothing.
  */
 
 export class WireError extends Error {
@@ -28,30 +33,172 @@ export function uint64Decimal(hi: number, lo: number): string {
   const b = hi * 967296 + lo;
   const low = b % 1e6;
   const top = hi * 4294 + (b - low) / 1e6;
+  if (top >= 1e12 && top < 1e13) return nineteenDigits(top, low);
   return `${top}${String(low).padStart(6, '0')}`;
+}
+
+/** Tens and units digits (char codes) of 0..99. */
+const TENS = Uint8Array.from({ length: 100 }, (_, i) => 48 + Math.floor(i / 10));
+const UNITS = Uint8Array.from({ length: 100 }, (_, i) => 48 + (i % 10));
+
+/**
+ * top·10⁶ + low for a 13-digit top: every nanosecond time from 2001 to 2286. Written digit pair by
+ * digit pair into one flat string, because a concatenation would leave a rope that every later
+ * comparison of the time has to flatten first.
+ */
+function nineteenDigits(top: number, low: number): string {
+  const m = top % 1e6;
+  const a = (top - m) / 1e6; // 7 digits
+  const a2 = Math.floor(a / 1e4) % 100;
+  const a3 = Math.floor(a / 100) % 100;
+  const a4 = a % 100;
+  const m1 = Math.floor(m / 1e4);
+  const m2 = Math.floor(m / 100) % 100;
+  const m3 = m % 100;
+  const l1 = Math.floor(low / 1e4);
+  const l2 = Math.floor(low / 100) % 100;
+  const l3 = low % 100;
+  return String.fromCharCode(
+    48 + Math.floor(a / 1e6), TENS[a2]!, UNITS[a2]!, TENS[a3]!, UNITS[a3]!, TENS[a4]!, UNITS[a4]!,
+    TENS[m1]!, UNITS[m1]!, TENS[m2]!, UNITS[m2]!, TENS[m3]!, UNITS[m3]!,
+    TENS[l1]!, UNITS[l1]!, TENS[l2]!, UNITS[l2]!, TENS[l3]!, UNITS[l3]!,
+  );
+}
+
+/** Strings of up to TEXT_MAX bytes go through a direct-mapped cache of TEXT_SLOTS entries. */
+const TEXT_SLOTS = 2048;
+const TEXT_MAX = 32;
+const textBytes = new Uint8Array(TEXT_SLOTS * TEXT_MAX);
+/** byte length of each slot's string; 0 marks an empty slot (the empty string is never cached) */
+const textLength = new Uint8Array(TEXT_SLOTS);
+const textString: string[] = new Array<string>(TEXT_SLOTS).fill('');
+
+/** The UTF-8 text of buf[start, end), from the cache when the same bytes were seen before. */
+function cachedText(buf: Uint8Array, start: number, end: number): string {
+  const len = end - start;
+  let h = 0x811c9dc5;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
+  const slot = (h ^ (h >>> 15)) & (TEXT_SLOTS - 1);
+  const base = slot * TEXT_MAX;
+  if (textLength[slot] === len) {
+    let i = 0;
+    while (i < len && textBytes[base + i] === buf[start + i]) i++;
+    if (i === len) return textString[slot]!;
+  }
+  const s = decodeText(buf, start, end);
+  for (let i = 0; i < len; i++) textBytes[base + i] = buf[start + i]!;
+  textLength[slot] = len;
+  textString[slot] = s;
+  return s;
+}
+
+/** ASCII is copied char by char; anything else goes through the strict UTF-8 decoder. */
+function decodeText(buf: Uint8Array, start: number, end: number): string {
+  if (end - start < 64) {
+    let s = '';
+    for (let i = start; i < end; i++) {
+      const c = buf[i]!;
+      if (c >= 0x80) return decodeUtf8(buf, start, end);
+      s += String.fromCharCode(c);
+    }
+    return s;
+  }
+  return decodeUtf8(buf, start, end);
+}
+
+function decodeUtf8(buf: Uint8Array, start: number, end: number): string {
+  try {
+    return utf8.decode(buf.subarray(start, end));
+  } catch {
+    throw new WireError(`invalid UTF-8 in a string at byte ${start}`);
+  }
+}
+
+/**
+ * Ids (8 and 16 bytes) as hex through a direct-mapped cache: a batch names each span id twice (as
+ * the span's and as its children's parent) and each trace id once a span. The slot comes from the
+ * last three bytes, which are random in W3C Trace Context ids even when the first ones are not
+ * (64-bit trace ids padded with zeros, time-prefixed ids).
+ */
+const ID_SLOTS = 1024;
+const ID_MAX = 16;
+const idBytes = new Uint8Array(ID_SLOTS * ID_MAX);
+const idLength = new Uint8Array(ID_SLOTS);
+const idString: string[] = new Array<string>(ID_SLOTS).fill('');
+const DIGIT = Array.from({ length: 16 }, (_, i) => i.toString(16).charCodeAt(0));
+
+function cachedId(buf: Uint8Array, start: number, end: number): string {
+  const len = end - start;
+  const k = buf[end - 1]! | (buf[end - 2]! << 8) | (buf[end - 3]! << 16);
+  const slot = (k ^ (k >>> 10) ^ (k >>> 20) ^ len) & (ID_SLOTS - 1);
+  const base = slot * ID_MAX;
+  if (idLength[slot] === len) {
+    let i = 0;
+    while (i < len && idBytes[base + i] === buf[start + i]) i++;
+    if (i === len) return idString[slot]!;
+  }
+  const s = len === 8 ? hex8(buf, start) : hex8(buf, start) + hex8(buf, start + 8);
+  for (let i = 0; i < len; i++) idBytes[base + i] = buf[start + i]!;
+  idLength[slot] = len;
+  idString[slot] = s;
+  return s;
+}
+
+/** Eight bytes as 16 hex characters in one flat string (one call, no intermediate strings). */
+function hex8(b: Uint8Array, s: number): string {
+  const d = DIGIT;
+  return String.fromCharCode(
+    d[b[s]! >> 4]!, d[b[s]! & 15]!, d[b[s + 1]! >> 4]!, d[b[s + 1]! & 15]!,
+    d[b[s + 2]! >> 4]!, d[b[s + 2]! & 15]!, d[b[s + 3]! >> 4]!, d[b[s + 3]! & 15]!,
+    d[b[s + 4]! >> 4]!, d[b[s + 4]! & 15]!, d[b[s + 5]! >> 4]!, d[b[s + 5]! & 15]!,
+    d[b[s + 6]! >> 4]!, d[b[s + 6]! & 15]!, d[b[s + 7]! >> 4]!, d[b[s + 7]! & 15]!,
+  );
 }
 
 export class Reader {
   pos: number;
+  /** end of the message being read; `enter()` narrows it to a nested message */
+  end: number;
+  /** the high 32 bits of the last `varint64()` */
+  private high = 0;
   private readonly view: DataView;
 
-  constructor(
-    readonly buf: Uint8Array,
-    start = 0,
-    /** end of the message being read; `enter()` narrows it to a nested message */
-    public end = buf.length,
-    view?: DataView,
-  ) {
-    this.pos = start;
-    this.view = view ?? new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  constructor(readonly buf: Uint8Array) {
+    this.pos = 0;
+    this.end = buf.length;
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   }
 
   get done(): boolean {
     return this.pos >= this.end;
   }
 
+  /** Points the reader at the message in [start, end) (offsets a `delimited()` read returned). */
+  moveTo(start: number, end: number): void {
+    this.pos = start;
+    this.end = end;
+  }
+
   /** A varint that fits 32 bits unsigned (tags, lengths, enums, uint32). Longer ones are read and truncated. */
   uint32(): number {
+    // Tags and most lengths are one or two bytes.
+    const pos = this.pos;
+    if (pos + 1 < this.end) {
+      const b0 = this.buf[pos]!;
+      if (b0 < 0x80) {
+        this.pos = pos + 1;
+        return b0;
+      }
+      const b1 = this.buf[pos + 1]!;
+      if (b1 < 0x80) {
+        this.pos = pos + 2;
+        return (b0 & 0x7f) | (b1 << 7);
+      }
+    }
+    return this.uint32Long();
+  }
+
+  private uint32Long(): number {
     let result = 0;
     let shift = 0;
     for (let i = 0; i < 10; i++) {
@@ -64,8 +211,8 @@ export class Reader {
     throw new WireError(`varint longer than 10 bytes at byte ${this.pos}`);
   }
 
-  /** A varint as the two 32-bit halves of a 64-bit value. */
-  private varint64(): [lo: number, hi: number] {
+  /** A varint as a 64-bit value: returns the low 32 bits, leaves the high ones in `high`. */
+  private varint64(): number {
     let lo = 0;
     let hi = 0;
     for (let i = 0; i < 10; i++) {
@@ -77,14 +224,18 @@ export class Reader {
         lo += (bits & 0x0f) * 2 ** 28;
         hi += bits >> 4;
       } else hi += bits * 2 ** (7 * i - 32);
-      if (b < 0x80) return [lo >>> 0, hi % TWO_32 >>> 0];
+      if (b < 0x80) {
+        this.high = hi % TWO_32 >>> 0;
+        return lo >>> 0;
+      }
     }
     throw new WireError(`varint longer than 10 bytes at byte ${this.pos}`);
   }
 
   /** int64 varint (two's complement) as a decimal string. */
   int64String(): string {
-    const [lo, hi] = this.varint64();
+    const lo = this.varint64();
+    const hi = this.high;
     if (hi === 0) return String(lo);
     return BigInt.asIntN(64, (BigInt(hi) << 32n) | BigInt(lo)).toString();
   }
@@ -116,13 +267,15 @@ export class Reader {
     return v;
   }
 
-  /** Start and end of a length-delimited field's payload; moves past it. */
-  span(): [start: number, end: number] {
+  /**
+   * Reads a length-delimited field's length and returns where its payload ends; the cursor is left
+   * at the payload's start (the caller reads it, or moves past it).
+   */
+  delimited(): number {
     const len = this.uint32();
     const start = this.pos;
     if (start + len > this.end) throw new WireError(`length ${len} at byte ${start} runs past the end of its message (byte ${this.end})`);
-    this.pos = start + len;
-    return [start, start + len];
+    return start + len;
   }
 
   /**
@@ -130,10 +283,9 @@ export class Reader {
    * returns the outer end, to hand to `leave()` once the nested message is read.
    */
   enter(): number {
-    const len = this.uint32();
-    if (this.pos + len > this.end) throw new WireError(`length ${len} at byte ${this.pos} runs past the end of its message (byte ${this.end})`);
+    const end = this.delimited();
     const outer = this.end;
-    this.end = this.pos + len;
+    this.end = end;
     return outer;
   }
 
@@ -142,43 +294,29 @@ export class Reader {
     this.end = outer;
   }
 
-  sub(): Reader {
-    const [start, end] = this.span();
-    return new Reader(this.buf, start, end, this.view);
-  }
-
   string(): string {
-    const [start, end] = this.span();
-    if (end - start < 64) {
-      let s = '';
-      for (let i = start; i < end; i++) {
-        const c = this.buf[i]!;
-        if (c >= 0x80) return this.decodeUtf8(start, end);
-        s += String.fromCharCode(c);
-      }
-      return s;
-    }
-    return this.decodeUtf8(start, end);
-  }
-
-  private decodeUtf8(start: number, end: number): string {
-    try {
-      return utf8.decode(this.buf.subarray(start, end));
-    } catch {
-      throw new WireError(`invalid UTF-8 in a string at byte ${start}`);
-    }
+    const end = this.delimited();
+    const start = this.pos;
+    this.pos = end;
+    if (start === end) return '';
+    return end - start <= TEXT_MAX ? cachedText(this.buf, start, end) : decodeText(this.buf, start, end);
   }
 
   /** bytes as lower-case hex (ids). */
   hex(): string {
-    const [start, end] = this.span();
+    const end = this.delimited();
+    const start = this.pos;
+    this.pos = end;
+    if (end - start === 8 || end - start === 16) return cachedId(this.buf, start, end);
     let s = '';
     for (let i = start; i < end; i++) s += HEX[this.buf[i]!];
     return s;
   }
 
   bytes(): Uint8Array {
-    const [start, end] = this.span();
+    const end = this.delimited();
+    const start = this.pos;
+    this.pos = end;
     return this.buf.subarray(start, end);
   }
 
@@ -193,7 +331,7 @@ export class Reader {
         this.pos += 8;
         return;
       case WireType.LEN:
-        this.span();
+        this.pos = this.delimited();
         return;
       case WireType.FIXED32:
         if (this.pos + 4 > this.end) throw new WireError(`truncated fixed32 at byte ${this.pos}`);
@@ -210,11 +348,6 @@ export class Reader {
         throw new WireError(`invalid wire type ${wireType} at byte ${this.pos}`);
     }
   }
-}
-
-/** Expects `wireType` for field `field`, or says what came instead. */
-export function expectWire(actual: number, wanted: number, field: string): void {
-  if (actual !== wanted) throw new WireError(`field ${field} has wire type ${actual}, expected ${wanted}`);
 }
 
 /** Appends protobuf fields to a growing buffer (for the small OTLP responses). */
