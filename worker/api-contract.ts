@@ -1,23 +1,18 @@
 /**
- * The JSON shapes the query API answers and the site reads, in one dependency-free module: the
+ * The JSON shapes the query API answers and the site reads, in one types-only module: the
  * worker builds them, the site (web/src/lib) imports the same types to validate what it receives.
  */
+import type { TraceSummary } from './span/model';
 
-/** One trace in a search result: the `traces` row as `/api/search` sends it (times in µs). */
-export interface TraceSummaryJson {
+/**
+ * One trace in a search result: the index row (the assembled trace's summary) as `/api/search`
+ * sends it, with times in µs.
+ */
+export type TraceSummaryJson = Omit<TraceSummary, 'traceId' | 'startTimeUnixNano' | 'durationNanos' | 'samplingReason'> & {
   traceId: string;
   startUs: number;
   durationUs: number;
-  rootService: string;
-  rootOperation: string;
-  spanCount: number;
-  errorCount: number;
-  orphanCount: number;
-  services: Record<string, number>;
-  sampleRate: number;
-  adjustedCount: number;
-  version: number;
-}
+};
 
 /** An instance that sent nothing for INSTANCE_TTL_SECONDS is gone. */
 export type InstanceStatus = 'live' | 'gone';
