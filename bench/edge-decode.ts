@@ -41,41 +41,49 @@ function makeBatch() {
   return exporter.getFinishedSpans();
 }
 
-function timePerSpan(label: string, iterations: number, fn: () => void): number {
-  for (let i = 0; i < 20; i++) fn(); // warm up the JIT
+/**
+ * CPU per span of `fn`, called `iterations` times after a warm-up long enough for the JIT. `fn` gets
+ * the iteration number, to rotate over distinct batches.
+ */
+function timePerSpan(label: string, iterations: number, fn: (i: number) => void): number {
+  for (let i = 0; i < 200; i++) fn(i); // warm up the JIT
   const start = process.cpuUsage();
-  for (let i = 0; i < iterations; i++) fn();
+  for (let i = 0; i < iterations; i++) fn(i);
   const used = process.cpuUsage(start);
   const nsPerSpan = ((used.user + used.system) * 1000) / (iterations * BATCH);
   console.log(`${label.padEnd(52)} ${nsPerSpan.toFixed(0).padStart(7)} ns/span  (${((nsPerSpan * BATCH) / 1e6).toFixed(3)} ms/batch)`);
   return nsPerSpan;
 }
 
-const spans = makeBatch();
-const proto = ProtobufTraceSerializer.serializeRequest(spans)!;
-const jsonText = new TextDecoder().decode(JsonTraceSerializer.serializeRequest(spans)!);
+// Distinct batches, each with its own trace and span ids (as real traffic has: a decoder that caches
+// what it has seen must not be timed on ids it saw in the previous iteration), rotated by every path.
+const BATCHES = 16;
+const made = Array.from({ length: BATCHES }, () => makeBatch());
+const protos = made.map((spans) => ProtobufTraceSerializer.serializeRequest(spans)!);
+const jsonTexts = made.map((spans) => new TextDecoder().decode(JsonTraceSerializer.serializeRequest(spans)!));
+const proto = protos[0]!;
 const sampling = { defaultRate: 0.001, rules: [] };
-console.log(`edge CPU per span — ${BATCH}-span batch, protobuf ${proto.byteLength} B, JSON ${jsonText.length} B`);
-const decodeSample = timePerSpan('decode + normalise + sample + group (protobuf)', 300, () => {
-  const decoded = decodeOtlpProtobuf(proto);
+console.log(`edge CPU per span — ${BATCH}-span batches (${BATCHES} distinct, rotated), protobuf ${proto.byteLength} B, JSON ${jsonTexts[0]!.length} B`);
+const decodeSample = timePerSpan('decode + normalise + sample + group (protobuf)', 320, (i) => {
+  const decoded = decodeOtlpProtobuf(protos[i % BATCHES]!);
   const decisions = decideBatch(decoded.spans, sampling);
   groupByTrace(decoded.spans, (id) => decisions.get(id) ?? { forward: false, rate: 0 });
 });
-timePerSpan('decode + normalise + sample + group (OTLP JSON)', 300, () => {
-  const decoded = decodeOtlpJson(JSON.parse(jsonText));
+timePerSpan('decode + normalise + sample + group (OTLP JSON)', 320, (i) => {
+  const decoded = decodeOtlpJson(JSON.parse(jsonTexts[i % BATCHES]!));
   const decisions = decideBatch(decoded.spans, sampling);
   groupByTrace(decoded.spans, (id) => decisions.get(id) ?? { forward: false, rate: 0 });
 });
-const parseOnly = timePerSpan('JSON.parse of the same batch as OTLP JSON (reference)', 300, () => {
-  JSON.parse(jsonText);
+const parseOnly = timePerSpan('JSON.parse of the same batch as OTLP JSON (reference)', 320, (i) => {
+  JSON.parse(jsonTexts[i % BATCHES]!);
 });
 console.log(`ratio protobuf path / JSON.parse: ${(decodeSample / parseOnly).toFixed(2)}`);
 
 if (process.argv.includes('--stages')) {
   const decoded = decodeOtlpProtobuf(proto);
   const decisions = decideBatch(decoded.spans, sampling);
-  timePerSpan('  stage: decode + normalise (protobuf)', 300, () => {
-    decodeOtlpProtobuf(proto);
+  timePerSpan('  stage: decode + normalise (protobuf)', 320, (i) => {
+    decodeOtlpProtobuf(protos[i % BATCHES]!);
   });
   timePerSpan('  stage: sample (decideBatch)', 300, () => {
     decideBatch(decoded.spans, sampling);

@@ -4,6 +4,10 @@
  * whose framing is broken is refused whole (DecodeError); a span whose own bytes or fields are
  * wrong is refused alone, with its path, and the rest of the request is kept.
  *
+ * Every message is read in place by one cursor over the body (no reader or slice per message, the
+ * spans located as offsets before any is decoded), and no path string is built unless something is
+ * wrong: `prefix` adds the path on the way out of an error.
+ *
  * Field numbers follow opentelemetry-proto v1 (trace.proto, common.proto, resource.proto).
  */
 import { DecodeError, FieldError, joinPath } from './decode-error';
@@ -25,11 +29,6 @@ import type {
   TraceId,
   UnixNanos,
 } from '../span/model';
-
-/**
- * Readers work in place on one cursor over the body (enter/leave, no reader per message) and build
- * no path strings unless something is wrong: `prefix` adds the path on the way out of an error.
- */
 
 /** The KeyValue message at the cursor. */
 function keyValue(r: Reader, opts: ResolvedOptions, depth: number): KeyValue {
@@ -415,8 +414,9 @@ interface ScopeSlices {
   spans: number[];
 }
 
-/** One ResourceSpans (the reader is inside it): its resource first (wherever it sits in the bytes), then each ScopeSpans. */
-function resourceSpans(r: Reader, path: string, opts: ResolvedOptions, out: DecodeResult, counted: { n: number }): void {
+/** The ResourceSpans message in [start, end): its resource first (wherever it sits in the bytes), then each ScopeSpans. */
+function resourceSpans(r: Reader, start: number, end: number, path: string, opts: ResolvedOptions, out: DecodeResult, counted: { n: number }): void {
+  r.moveTo(start, end);
   let resourceStart = -1;
   let resourceEnd = -1;
   const scopeBounds: number[] = [];
@@ -424,12 +424,12 @@ function resourceSpans(r: Reader, path: string, opts: ResolvedOptions, out: Deco
     const tag = r.uint32();
     const num = tag >>> 3;
     if ((num === 1 || num === 2) && (tag & 7) === WireType.LEN) {
-      const end = r.delimited();
+      const fieldEnd = r.delimited();
       if (num === 1) {
         resourceStart = r.pos;
-        resourceEnd = end;
-      } else scopeBounds.push(r.pos, end);
-      r.pos = end;
+        resourceEnd = fieldEnd;
+      } else scopeBounds.push(r.pos, fieldEnd);
+      r.pos = fieldEnd;
     } else r.skip(tag & 7);
   }
   // A span list per scope: the raw span messages, sliced before any is decoded.
@@ -441,12 +441,12 @@ function resourceSpans(r: Reader, path: string, opts: ResolvedOptions, out: Deco
       const tag = r.uint32();
       const num = tag >>> 3;
       if ((num === 1 || num === 2) && (tag & 7) === WireType.LEN) {
-        const end = r.delimited();
+        const fieldEnd = r.delimited();
         if (num === 1) {
           s.scopeStart = r.pos;
-          s.scopeEnd = end;
-        } else s.spans.push(r.pos, end);
-        r.pos = end;
+          s.scopeEnd = fieldEnd;
+        } else s.spans.push(r.pos, fieldEnd);
+        r.pos = fieldEnd;
       } else r.skip(tag & 7);
     }
     counted.n += s.spans.length / 2;
@@ -498,14 +498,12 @@ export function decodeOtlpProtobuf(body: Uint8Array, options?: DecodeOptions): D
   const r = new Reader(body);
   let index = 0;
   try {
-    while (r.pos < body.length) {
-      r.moveTo(r.pos, body.length);
+    while (r.pos < r.end) {
       const tag = r.uint32();
       if (tag >>> 3 === 1 && (tag & 7) === WireType.LEN) {
         const end = r.delimited();
-        r.end = end;
-        resourceSpans(r, `resourceSpans[${index++}]`, opts, out, counted);
-        r.pos = end;
+        resourceSpans(r, r.pos, end, `resourceSpans[${index++}]`, opts, out, counted);
+        r.moveTo(end, body.length);
       } else r.skip(tag & 7);
     }
   } catch (err) {

@@ -116,6 +116,68 @@ describe('OTLP decoders with the real SDK serializers', () => {
   });
 });
 
+describe('protobuf: what the wire says survives the decoder fast paths', () => {
+  /** Spans from the real SDK, one per entry of `attributes`, named after their index. */
+  function spansWith(attributes: Record<string, string | number | boolean>[]): ReadableSpan[] {
+    const exporter = new InMemorySpanExporter();
+    const tracer = new BasicTracerProvider({
+      resource: resourceFromAttributes({ 'service.name': 'søk' }),
+      spanProcessors: [new SimpleSpanProcessor(exporter)],
+    }).getTracer('lib');
+    attributes.forEach((a, i) => tracer.startSpan(`span ${i}`, { attributes: a }).end());
+    return exporter.getFinishedSpans() as ReadableSpan[];
+  }
+
+  it('many distinct keys and values, short and long, ASCII or not, decode as the JSON path does, twice over', () => {
+    const words = ['a', 'http.request.method', 'ü', '😀', 'x'.repeat(13), 'y'.repeat(33), '/users/', '中文'];
+    const spans = spansWith(
+      Array.from({ length: 200 }, (_, i) =>
+        Object.fromEntries(Array.from({ length: 12 }, (_, j) => [`${words[(i + j) % 8]}${i * 12 + j}`, `${words[(i * 7 + j) % 8]}${(i * j) % 97}`])),
+      ),
+    );
+    const bytes = toProtobuf(spans);
+    const fromJson = decodeOtlpJson(toJson(spans));
+    expect(fromJson.rejected).toEqual([]);
+    // the second decode reads strings and ids from the caches the first one filled
+    for (let pass = 0; pass < 2; pass++) {
+      const fromProto = decodeOtlpProtobuf(bytes);
+      expect(fromProto.rejected).toEqual([]);
+      expect(fromProto.spans).toEqual(fromJson.spans);
+    }
+  });
+
+  it('invalid UTF-8 refuses its span only, at any string length, after the valid bytes were decoded', () => {
+    const spans = spansWith([{ v: 'é' }, { v: 'ok' }, { v: `${'x'.repeat(12)}é` }, { v: `${'x'.repeat(40)}é` }]);
+    const bytes = toProtobuf(spans);
+    expect(decodeOtlpProtobuf(bytes).spans).toHaveLength(4);
+    const broken = Uint8Array.from(bytes);
+    for (let i = 0; i + 1 < broken.length; i++) if (broken[i] === 0xc3 && broken[i + 1] === 0xa9) broken[i + 1] = 0x28;
+    const out = decodeOtlpProtobuf(broken);
+    expect(out.spans.map((s) => s.name)).toEqual(['span 1']);
+    const at = 'resourceSpans[0].scopeSpans[0].spans';
+    expect(out.rejected.map((r) => r.path)).toEqual([`${at}[0]`, `${at}[2]`, `${at}[3]`]);
+    for (const r of out.rejected) expect(r.message).toMatch(/^malformed protobuf: invalid UTF-8 in a string at byte \d+$/);
+  });
+
+  it('times keep every digit, before 2001, today and past 2286', () => {
+    const [base] = spansWith([{}]) as [ReadableSpan];
+    const times: [start: [number, number], end: [number, number]][] = [
+      [[999_999_999, 999_999_999], [1_000_000_000, 0]],
+      [[1_764_000_000, 1], [1_764_000_000, 100_000]],
+      [[10_000_000_000, 5], [18_446_744_073, 709_551_615]],
+    ];
+    const spans = times.map(([startTime, endTime]) =>
+      Object.assign(Object.create(Object.getPrototypeOf(base)), base, { startTime, endTime, events: [{ name: 'e', time: endTime, attributes: {} }] }),
+    );
+    const out = decodeOtlpProtobuf(toProtobuf(spans), { nowNanos: 2n ** 64n });
+    const ns = ([s, n]: [number, number]) => (BigInt(s) * 1_000_000_000n + BigInt(n)).toString();
+    expect(out.rejected).toEqual([]);
+    expect(out.spans.map((s) => [s.startTimeUnixNano, s.endTimeUnixNano, s.events[0]!.timeUnixNano])).toEqual(
+      times.map(([start, end]) => [ns(start), ns(end), ns(end)]),
+    );
+  });
+});
+
 describe('refusals name the span and the field, and keep the rest', () => {
   const good = (spanId: string, extra: Record<string, unknown> = {}) => ({
     traceId: '5b8efff798038103d269b633813fc60c',

@@ -31,10 +31,20 @@ const TWO_32 = 4294967296;
 export function uint64Decimal(hi: number, lo: number): string {
   if (hi < 0x200000) return String(hi * TWO_32 + lo);
   const b = hi * 967296 + lo;
-  const low = b % 1e6;
-  const top = hi * 4294 + (b - low) / 1e6;
+  const carry = quotient1e6(b);
+  const low = b - carry * 1e6;
+  const top = hi * 4294 + carry;
   if (top >= 1e12 && top < 1e13) return nineteenDigits(top, low);
   return `${top}${String(low).padStart(6, '0')}`;
+}
+
+/**
+ * ⌊x / 10⁶⌋ of a safe non-negative integer, without `%` on doubles (a call into C in V8). The
+ * rounded quotient is never below the true one, and at most rounds up onto the next integer.
+ */
+function quotient1e6(x: number): number {
+  const q = Math.floor(x / 1e6);
+  return x - q * 1e6 < 0 ? q - 1 : q;
 }
 
 /** Tens and units digits (char codes) of 0..99. */
@@ -47,19 +57,22 @@ const UNITS = Uint8Array.from({ length: 100 }, (_, i) => 48 + (i % 10));
  * comparison of the time has to flatten first.
  */
 function nineteenDigits(top: number, low: number): string {
-  const m = top % 1e6;
-  const a = (top - m) / 1e6; // 7 digits
-  const a2 = Math.floor(a / 1e4) % 100;
-  const a3 = Math.floor(a / 100) % 100;
+  const q = quotient1e6(top);
+  // int32 from here on: the divisions by constants compile to multiplications
+  const a = q | 0; // 7 digits
+  const a2 = ((a / 1e4) | 0) % 100;
+  const a3 = ((a / 100) | 0) % 100;
   const a4 = a % 100;
-  const m1 = Math.floor(m / 1e4);
-  const m2 = Math.floor(m / 100) % 100;
+  const m = (top - q * 1e6) | 0;
+  const m1 = (m / 1e4) | 0;
+  const m2 = ((m / 100) | 0) % 100;
   const m3 = m % 100;
-  const l1 = Math.floor(low / 1e4);
-  const l2 = Math.floor(low / 100) % 100;
-  const l3 = low % 100;
+  const l = low | 0;
+  const l1 = (l / 1e4) | 0;
+  const l2 = ((l / 100) | 0) % 100;
+  const l3 = l % 100;
   return String.fromCharCode(
-    48 + Math.floor(a / 1e6), TENS[a2]!, UNITS[a2]!, TENS[a3]!, UNITS[a3]!, TENS[a4]!, UNITS[a4]!,
+    48 + ((a / 1e6) | 0), TENS[a2]!, UNITS[a2]!, TENS[a3]!, UNITS[a3]!, TENS[a4]!, UNITS[a4]!,
     TENS[m1]!, UNITS[m1]!, TENS[m2]!, UNITS[m2]!, TENS[m3]!, UNITS[m3]!,
     TENS[l1]!, UNITS[l1]!, TENS[l2]!, UNITS[l2]!, TENS[l3]!, UNITS[l3]!,
   );
@@ -92,9 +105,12 @@ function cachedText(buf: Uint8Array, start: number, end: number): string {
   return s;
 }
 
-/** ASCII is copied char by char; anything else goes through the strict UTF-8 decoder. */
+/**
+ * Short ASCII is copied char by char; anything else goes through the strict UTF-8 decoder. Past 12
+ * characters V8 makes each `+=` a rope node, and the decoder's one flat string is faster.
+ */
 function decodeText(buf: Uint8Array, start: number, end: number): string {
-  if (end - start < 64) {
+  if (end - start <= 12) {
     let s = '';
     for (let i = start; i < end; i++) {
       const c = buf[i]!;
@@ -137,7 +153,7 @@ function cachedId(buf: Uint8Array, start: number, end: number): string {
     while (i < len && idBytes[base + i] === buf[start + i]) i++;
     if (i === len) return idString[slot]!;
   }
-  const s = len === 8 ? hex8(buf, start) : hex8(buf, start) + hex8(buf, start + 8);
+  const s = len === 8 ? hex8(buf, start) : hex16(buf, start);
   for (let i = 0; i < len; i++) idBytes[base + i] = buf[start + i]!;
   idLength[slot] = len;
   idString[slot] = s;
@@ -152,6 +168,21 @@ function hex8(b: Uint8Array, s: number): string {
     d[b[s + 2]! >> 4]!, d[b[s + 2]! & 15]!, d[b[s + 3]! >> 4]!, d[b[s + 3]! & 15]!,
     d[b[s + 4]! >> 4]!, d[b[s + 4]! & 15]!, d[b[s + 5]! >> 4]!, d[b[s + 5]! & 15]!,
     d[b[s + 6]! >> 4]!, d[b[s + 6]! & 15]!, d[b[s + 7]! >> 4]!, d[b[s + 7]! & 15]!,
+  );
+}
+
+/** Sixteen bytes as 32 hex characters, flat too: `hex8 + hex8` would make a rope to flatten later. */
+function hex16(b: Uint8Array, s: number): string {
+  const d = DIGIT;
+  return String.fromCharCode(
+    d[b[s]! >> 4]!, d[b[s]! & 15]!, d[b[s + 1]! >> 4]!, d[b[s + 1]! & 15]!,
+    d[b[s + 2]! >> 4]!, d[b[s + 2]! & 15]!, d[b[s + 3]! >> 4]!, d[b[s + 3]! & 15]!,
+    d[b[s + 4]! >> 4]!, d[b[s + 4]! & 15]!, d[b[s + 5]! >> 4]!, d[b[s + 5]! & 15]!,
+    d[b[s + 6]! >> 4]!, d[b[s + 6]! & 15]!, d[b[s + 7]! >> 4]!, d[b[s + 7]! & 15]!,
+    d[b[s + 8]! >> 4]!, d[b[s + 8]! & 15]!, d[b[s + 9]! >> 4]!, d[b[s + 9]! & 15]!,
+    d[b[s + 10]! >> 4]!, d[b[s + 10]! & 15]!, d[b[s + 11]! >> 4]!, d[b[s + 11]! & 15]!,
+    d[b[s + 12]! >> 4]!, d[b[s + 12]! & 15]!, d[b[s + 13]! >> 4]!, d[b[s + 13]! & 15]!,
+    d[b[s + 14]! >> 4]!, d[b[s + 14]! & 15]!, d[b[s + 15]! >> 4]!, d[b[s + 15]! & 15]!,
   );
 }
 
@@ -183,16 +214,18 @@ export class Reader {
   uint32(): number {
     // Tags and most lengths are one or two bytes.
     const pos = this.pos;
-    if (pos + 1 < this.end) {
+    if (pos < this.end) {
       const b0 = this.buf[pos]!;
       if (b0 < 0x80) {
         this.pos = pos + 1;
         return b0;
       }
-      const b1 = this.buf[pos + 1]!;
-      if (b1 < 0x80) {
-        this.pos = pos + 2;
-        return (b0 & 0x7f) | (b1 << 7);
+      if (pos + 1 < this.end) {
+        const b1 = this.buf[pos + 1]!;
+        if (b1 < 0x80) {
+          this.pos = pos + 2;
+          return (b0 & 0x7f) | (b1 << 7);
+        }
       }
     }
     return this.uint32Long();
@@ -234,6 +267,11 @@ export class Reader {
 
   /** int64 varint (two's complement) as a decimal string. */
   int64String(): string {
+    const b = this.pos < this.end ? this.buf[this.pos]! : 0x80;
+    if (b < 0x80) {
+      this.pos++;
+      return String(b);
+    }
     const lo = this.varint64();
     const hi = this.high;
     if (hi === 0) return String(lo);
