@@ -48,4 +48,11 @@ describe('networkTime', () => {
     ]);
     expect(networkTime(tree, new Float64Array(5)).failures).toEqual([0]);
   });
+
+  it('does not flag a failed database call: databases have no SERVER spans', () => {
+    const db = (key: string, id: number) =>
+      span({ id, service: 'profile', start: 0, end: 10, kind: SpanKind.CLIENT, status: StatusCode.ERROR, attributes: [{ key, value: { stringValue: 'postgresql' } }] });
+    const tree = buildTree([db('db.system.name', 1), db('db.system', 2), span({ id: 3, service: 'profile', start: 0, end: 10, kind: SpanKind.CLIENT, status: StatusCode.ERROR })]);
+    expect(networkTime(tree, new Float64Array(3)).failures).toEqual([2]);
+  });
 });

@@ -3,10 +3,14 @@
  * is one remote call seen from both ends; after skew adjustment, the gap before the server starts
  * is the request leg and the gap after it ends is the response leg. A CLIENT span that failed and
  * has no SERVER child never reached (or was never heard back from) the other side: flagged as a
- * likely network failure.
+ * likely network failure — unless it is a database call (`db.system.name`, or the older
+ * `db.system`): databases are not instrumented, so their calls never have a SERVER child and fail
+ * for reasons of their own.
  */
-import { SpanKind, StatusCode } from '../worker/span/model';
+import { SpanKind, StatusCode, type Span } from '../worker/span/model';
 import type { SpanTree } from './tree';
+
+const isDatabaseCall = (s: Span) => s.attributes.some((a) => a.key === 'db.system.name' || a.key === 'db.system');
 
 export interface NetworkLegs {
   /** server.start − client.start, adjusted, in ns */
@@ -38,7 +42,7 @@ export function networkTime(tree: SpanTree, shift: Float64Array): NetworkResult 
         requestNanos: start[i]! + shift[i]! - (start[p]! + shift[p]!),
         responseNanos: end[p]! + shift[p]! - (end[i]! + shift[i]!),
       });
-    } else if (s.kind === SpanKind.CLIENT && s.status.code === StatusCode.ERROR) {
+    } else if (s.kind === SpanKind.CLIENT && s.status.code === StatusCode.ERROR && !isDatabaseCall(s)) {
       let served = false;
       for (let c = childStart[i]!; c < childStart[i + 1]! && !served; c++) served = spans[childList[c]!]!.kind === SpanKind.SERVER;
       if (!served) failures.push(i);

@@ -58,8 +58,8 @@ console.log(`edgetrace demo → ${opts.target} for ${opts.seconds} s, ~${opts.ra
 for (const name of SERVICE_NAMES) console.log(`  ${name.padEnd(16)} ${services.urls[name]}${name === 'recommendations' ? `   (its clock runs ${SKEW_MS} ms ahead)` : ''}`);
 console.log(
   opts.sampling === 'keep'
-    ? '  sampling: every trace carries tracestate ot=rv:<high randomness>, so the edge keeps it at any SAMPLE_RATE >= 0.0005 (--sampling natural to turn off)'
-    : '  sampling: left to the edge (with the default SAMPLE_RATE=0.001 about 1 trace in 1000 is kept)',
+    ? '  sampling: every trace carries tracestate ot=rv:<high randomness>, so the edge keeps it at any SAMPLE_RATE >= 0.0005 (--sampling natural to turn off);\n            below SAMPLE_RATE 1 each kept trace still counts for 1/rate traces in the service map'
+    : '  sampling: left to the edge (at SAMPLE_RATE=0.001, the deployed default, about 1 trace in 1000 is kept)',
 );
 console.log(`  late spans are held back ${opts.lateSeconds} s (they arrive after the trace was written if TRACE_IDLE_SECONDS < ${opts.lateSeconds})`);
 console.log('  scenarios: normal, slow, auth-error, server-error, unreachable, fan-out, retried-export, late-span, large (thousands of spans)\n');

@@ -42,12 +42,17 @@ console.log(`edgetrace: applying D1 migrations to local state${persist ? ` in ${
 run(bin('wrangler'), ['d1', 'migrations', 'apply', 'DB', '--local', ...(persist ? ['--persist-to', persist] : [])], 'D1 migrations');
 
 // A deployed edgetrace refuses unauthenticated ingest and reads (AUTH_REQUIRED=true in
-// wrangler.toml); a local one is open for a quick look unless asked otherwise.
+// wrangler.toml) and keeps 0.1% of traces (SAMPLE_RATE=0.001); a local one is open and keeps every
+// trace, for a quick look, unless asked otherwise. (Kept at 0.001, a trace forced through by its
+// tracestate, as the demo's are, would count for 1,000 in the service map.)
 const devArgs = [...args];
-if (!args.some((a) => a.includes('AUTH_REQUIRED'))) {
-  devArgs.push('--var', 'AUTH_REQUIRED:false');
-  console.log('edgetrace: running with AUTH_REQUIRED=false (ingest and reads open); pass --var AUTH_REQUIRED:true to require keys');
-} else console.log('edgetrace: AUTH_REQUIRED as given on the command line');
+const localDefault = (name, value, why) => {
+  if (args.some((a) => a.includes(name))) return console.log(`edgetrace: ${name} as given on the command line`);
+  devArgs.push('--var', `${name}:${value}`);
+  console.log(`edgetrace: running with ${name}=${value} (${why}); pass --var ${name}:VALUE to change it`);
+};
+localDefault('AUTH_REQUIRED', 'false', 'ingest and reads open, no keys');
+localDefault('SAMPLE_RATE', '1', 'every trace kept; deployed, the default is 0.001');
 
 const child = spawn(bin('wrangler'), ['dev', ...devArgs], { stdio: 'inherit' });
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
