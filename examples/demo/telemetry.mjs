@@ -12,7 +12,7 @@ import { ROOT_CONTEXT, context, propagation } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { ExportResultCode, TraceState, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { resourceFromAttributes } from '@opentelemetry/resources';
+import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, ParentBasedSampler, SamplingDecision } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { randomBytes } from 'node:crypto';
@@ -168,14 +168,15 @@ export function serviceTelemetry(opts) {
     { lateMs: opts.lateMs, log: opts.log },
   );
   const provider = new NodeTracerProvider({
-    resource: resourceFromAttributes({
+    // the SDK's default resource brings telemetry.sdk.{name,language,version}, as in a real service
+    resource: defaultResource().merge(resourceFromAttributes({
       'service.name': opts.name,
       'service.version': opts.version ?? '1.4.2',
       'service.instance.id': instance,
       'host.name': `${hostname()}-${opts.name}`,
       'deployment.environment.name': 'demo',
       ...(offset !== 0 ? { 'demo.clock_offset_ms': offset } : {}),
-    }),
+    })),
     sampler: new ParentBasedSampler({ root: opts.keepAll ? new KeepAllRootSampler() : new AlwaysOnRootSampler() }),
     // a large trace (thousands of spans) must not overflow the queue: the default (2048) drops spans
     spanProcessors: [new BatchSpanProcessor(exporter, { maxQueueSize: 20_000, maxExportBatchSize: 512, scheduledDelayMillis: 500 })],
