@@ -122,6 +122,9 @@ describe('planAssembly + annotateSpans (two passes for large traces)', () => {
     spans.push(span({ id: 7, parent: 1, service: 'web', host: 'a', start: 10, end: 20, attributes: [kv('big', str('y'.repeat(17_000)))] }));
     spans.push(shopTrace()[0]!); // a retried copy
     spans.push({ ...span({ id: 8, start: 0, end: 1 }), ann: { orphan: true } } as AssembledSpan); // stale annotations
+    // failed calls with no SERVER child: a likely network failure, and a database call (not one)
+    spans.push(span({ id: 9, parent: 1, service: 'web', host: 'a', start: 30, end: 40, kind: SpanKind.CLIENT, status: StatusCode.ERROR }));
+    spans.push(span({ id: 10, parent: 1, service: 'web', host: 'a', start: 40, end: 50, kind: SpanKind.CLIENT, status: StatusCode.ERROR, attributes: [kv('db.system.name', str('postgresql'))] }));
     return spans;
   }
   const args = { traceId: TRACE_ID, lateSpanIds: new Set([sid(6)]), version: 4, sampleRate: 0.1 };
@@ -136,11 +139,13 @@ describe('planAssembly + annotateSpans (two passes for large traces)', () => {
       yield* input();
     }
     for await (const c of annotateSpans(plan, source(), 2)) chunks.push(c);
-    expect(chunks.map((c) => c.length)).toEqual([2, 2, 2, 1]);
+    expect(chunks.map((c) => c.length)).toEqual([2, 2, 2, 2, 1]);
     const streamed = chunks.flat();
     const sortById = (a: AssembledSpan, b: AssembledSpan) => (a.spanId < b.spanId ? -1 : 1);
     expect([...streamed].sort(sortById)).toStrictEqual([...whole.spans].sort(sortById));
     expect(byId(streamed, 7).attributes[0]!.value).toEqual(str('y'.repeat(16_384)));
+    expect(byId(streamed, 9).ann?.networkFailure).toBe(true);
+    expect(byId(streamed, 10).ann?.networkFailure).toBeUndefined();
   });
 
   it('refuses a second pass that does not give the same spans', async () => {
@@ -148,6 +153,6 @@ describe('planAssembly + annotateSpans (two passes for large traces)', () => {
     const run = async () => {
       for await (const _ of annotateSpans(plan, input().filter((s) => s.spanId !== sid(7)))) void _;
     };
-    await expect(run()).rejects.toThrow(/pass 2 read 6 distinct spans, pass 1 read 7/);
+    await expect(run()).rejects.toThrow(/pass 2 read 8 distinct spans, pass 1 read 9/);
   });
 });

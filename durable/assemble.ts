@@ -12,7 +12,7 @@ import type { AssembledSpan, AssembledTrace, Resource, Span, SpanAnnotations, Tr
 import { toNanos } from '../worker/span/nanos';
 import { adjustClockSkew, DEFAULT_MAX_SKEW_NANOS, formatShift } from './clock-skew';
 import { dedupeSpans } from './dedupe';
-import { networkTime } from './network-time';
+import { NETWORK_TIME_ATTRIBUTES, networkTime } from './network-time';
 import { summarize } from './summary';
 import { buildTree } from './tree';
 import { DEFAULT_SPAN_LIMITS, truncateSpan } from './truncate';
@@ -199,7 +199,10 @@ export type SpanSource = Iterable<Span> | AsyncIterable<Span>;
 const HOST_ATTRIBUTES = new Set(['host.id', 'host.ip', 'host.name', 'service.instance.id']);
 const NONE: never[] = [];
 
-/** Makes span skeletons whose repeated parts (names, services, resources, status) are shared. */
+/**
+ * Makes span skeletons whose repeated parts (names, services, resources, status) are shared; of
+ * the attributes they keep only those an assembly step reads (network time: database calls).
+ */
 class Skeletons {
   private readonly strings = new Map<string, string>();
   private readonly resources = new Map<string, Resource>();
@@ -228,7 +231,7 @@ class Skeletons {
       resource,
       startTimeUnixNano: span.startTimeUnixNano,
       endTimeUnixNano: span.endTimeUnixNano,
-      attributes: NONE,
+      attributes: span.attributes.some((a) => NETWORK_TIME_ATTRIBUTES.has(a.key)) ? span.attributes.filter((a) => NETWORK_TIME_ATTRIBUTES.has(a.key)) : NONE,
       events: NONE,
       links: NONE,
       status,

@@ -10,7 +10,10 @@
 import { SpanKind, StatusCode, type Span } from '../worker/span/model';
 import type { SpanTree } from './tree';
 
-const isDatabaseCall = (s: Span) => s.attributes.some((a) => a.key === 'db.system.name' || a.key === 'db.system');
+/** The span attributes this step reads (assembly's skeletons must keep them). */
+export const NETWORK_TIME_ATTRIBUTES: ReadonlySet<string> = new Set(['db.system.name', 'db.system']);
+
+const isDatabaseCall = (s: Span) => s.attributes.some((a) => NETWORK_TIME_ATTRIBUTES.has(a.key));
 
 export interface NetworkLegs {
   /** server.start − client.start, adjusted, in ns */
