@@ -46,17 +46,41 @@ export async function startStack(vars = {}) {
   child.stderr.on('data', (d) => (log += d));
   const url = `http://127.0.0.1:${port}`;
   const exited = new Promise((r) => child.on('exit', r));
+  const running = () => child.exitCode === null && child.signalCode === null;
+  // The server runs in its own process group (detached) so that stop() can end wrangler and
+  // workerd with it; if this process ends first (a failed assertion, Ctrl-C), end the group too.
+  const killGroup = () => {
+    try {
+      if (running()) process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+    rmSync(state, { recursive: true, force: true });
+  };
+  const onSignal = (signal) => {
+    killGroup();
+    process.kill(process.pid, signal);
+  };
+  process.once('exit', killGroup);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
+    process.off('exit', killGroup);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    if (running()) {
       process.kill(-child.pid, 'SIGTERM');
       await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-      if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid, 'SIGKILL');
+      if (running()) process.kill(-child.pid, 'SIGKILL');
     }
     rmSync(state, { recursive: true, force: true });
   };
   const deadline = Date.now() + 180_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`npm start exited early (${child.exitCode}):\n${log}`);
+    if (!running()) {
+      await stop();
+      throw new Error(`npm start exited early (${child.exitCode ?? child.signalCode}):\n${log}`);
+    }
     try {
       if ((await fetch(`${url}/healthz`)).status === 200) break;
     } catch {
