@@ -37,6 +37,8 @@ function workersProject(name: string, include: string[], exclude: string[], vars
             LATE_SPAN_WINDOW_SECONDS: '2',
             // reads and ingest open: the auth tests turn it on per request
             AUTH_REQUIRED: 'false',
+            // an operator's own searchable key, on top of the defaults (test/indexed-keys.test.ts)
+            INDEXED_TAG_KEYS: 'tenant.id',
             ...vars,
           },
         },

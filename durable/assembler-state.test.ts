@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alarmAction, alarmAfterBatch, retryDelayMs } from './assembler-state';
+import { alarmAction, alarmAfterBatch, alarmAfterFlush, retryDelayMs } from './assembler-state';
 
 const t = { idleMs: 30_000, maxWaitMs: 300_000, lateWindowMs: 3_600_000 };
 
@@ -54,5 +54,19 @@ describe('alarmAfterBatch', () => {
 describe('retryDelayMs', () => {
   it('backs off exponentially up to five minutes', () => {
     expect([1, 2, 3, 20].map(retryDelayMs)).toEqual([1000, 2000, 4000, 300_000]);
+  });
+});
+
+describe('alarmAfterFlush', () => {
+  it('waits out the late-span window when nothing arrived during the write', () => {
+    expect(alarmAfterFlush({ now: 10_000, firstPendingAt: null, lastReceivedAt: 9_000, lastFlushAt: 10_000 }, t)).toBe(10_000 + t.lateWindowMs);
+  });
+
+  it('flushes again after the idle delay when spans arrived during the write', () => {
+    expect(alarmAfterFlush({ now: 10_000, firstPendingAt: 9_990, lastReceivedAt: 9_995, lastFlushAt: 10_000 }, t)).toBe(9_995 + t.idleMs);
+  });
+
+  it('fires at once when pending spans have waited past the longest wait', () => {
+    expect(alarmAfterFlush({ now: 400_000, firstPendingAt: 1_000, lastReceivedAt: 399_999, lastFlushAt: 400_000 }, t)).toBe(400_000);
   });
 });

@@ -62,3 +62,12 @@ export function alarmAfterBatch(
 export function retryDelayMs(failures: number): number {
   return Math.min(300_000, 1000 * 2 ** Math.max(0, failures - 1));
 }
+
+/**
+ * Where the alarm must be after a write. Spans may arrive while the write awaits R2 and D1; they
+ * are pending again and must be written after the idle delay, not after the late-span window.
+ */
+export function alarmAfterFlush(f: AlarmFacts, t: AssemblerTimings): number {
+  const action = alarmAction(f, t);
+  return action.kind === 'wait' ? action.until : f.now;
+}

@@ -4,8 +4,8 @@
  * spans for the late-span window so a late span re-flushes the trace (version + 1).
  *
  * Storage shape is forced by billing: DO SQLite bills every row written and every setAlarm(), so a
- * batch of spans is one row (spans as one JSON blob) and retries are filtered by spanId before any
- * write. Nothing lives only in memory: the caches below are rebuilt from storage after eviction.
+ * batch of spans is one row (spans as one JSON blob; split into rows under the 2 MB row limit when
+ * larger, batch-rows.ts) and retries are filtered by spanId before any write. Nothing lives only in memory: the caches below are rebuilt from storage after eviction.
  * The logic (timing, assembly, encoding, index rows) lives in pure modules; this class does I/O.
  */
 import { DurableObject } from 'cloudflare:workers';
@@ -14,7 +14,9 @@ import { readConfig, samplingConfig, tailPolicies } from '../worker/config';
 import { TraceIndexAccumulator } from '../worker/db/trace-index';
 import { DependencyRecorder } from '../worker/services/dependency-store';
 import type { AssembledSpan, AssembledTrace, Span, TraceId } from '../worker/span/model';
-import { alarmAction, alarmAfterBatch, retryDelayMs, type AssemblerTimings } from './assembler-state';
+import { searchConfig } from '../worker/query/search-config';
+import { alarmAction, alarmAfterBatch, alarmAfterFlush, retryDelayMs, type AlarmFacts, type AssemblerTimings } from './assembler-state';
+import { batchRows } from './batch-rows';
 import { annotateSpans, planAssembly } from './assemble';
 import { FlushSampler, sampled, type FlushDecision } from './flush-sampling';
 import { countingD1, newOpCounts } from './op-count';
@@ -45,6 +47,10 @@ interface Meta {
   failures?: number;
   /** set when the flush-time sampling decision dropped the trace: late spans are dropped too */
   dropped?: string;
+  /** the sampling decision of the last write that kept the trace: a trace once kept stays kept */
+  kept?: { rate: number; reason: string };
+  /** R2 holds the latest write but its index rows are not written yet: the next alarm retries */
+  indexPending?: boolean;
 }
 
 export const traceKey = (traceId: string) => `traces/${traceId}`;
@@ -129,12 +135,11 @@ export class TraceAssembler extends DurableObject<Env> {
     const now = Date.now();
     const meta = this.loadMeta();
     if (meta.traceId === undefined) this.saveMeta({ traceId: req.traceId, sampleRate: req.sampleRate });
-    this.ops.sqlRowsWritten += this.sql.exec(
-      'INSERT INTO batches (received_at, span_ids, spans) VALUES (?, ?, ?)',
-      now,
-      fresh.map((s) => s.spanId).join(','),
-      JSON.stringify(fresh),
-    ).rowsWritten;
+    // Rows of one batch are written together: the request is answered only after all of them.
+    this.ctx.storage.transactionSync(() => {
+      for (const row of batchRows(fresh))
+        this.ops.sqlRowsWritten += this.sql.exec('INSERT INTO batches (received_at, span_ids, spans) VALUES (?, ?, ?)', now, row.spanIds, row.json).rowsWritten;
+    });
     const firstPendingAt = this.firstPendingAt() ?? now;
     const next = alarmAfterBatch(await this.ctx.storage.getAlarm(), now, firstPendingAt, this.timings());
     if (next !== null) await this.setAlarm(next);
@@ -147,6 +152,11 @@ export class TraceAssembler extends DurableObject<Env> {
     return row.t;
   }
 
+  private alarmFacts(now: number): AlarmFacts {
+    const last = this.sql.exec<{ t: number | null }>('SELECT MAX(received_at) AS t FROM batches').one();
+    return { now, firstPendingAt: this.firstPendingAt(), lastReceivedAt: last.t, lastFlushAt: this.loadMeta().lastFlushAt ?? null };
+  }
+
   private async setAlarm(at: number): Promise<void> {
     this.ops.setAlarms++;
     await this.ctx.storage.setAlarm(at);
@@ -155,16 +165,7 @@ export class TraceAssembler extends DurableObject<Env> {
   async alarm(): Promise<void> {
     this.ops.alarms++;
     const meta = this.loadMeta();
-    const last = this.sql.exec<{ t: number | null }>('SELECT MAX(received_at) AS t FROM batches').one();
-    const action = alarmAction(
-      {
-        now: Date.now(),
-        firstPendingAt: this.firstPendingAt(),
-        lastReceivedAt: last.t,
-        lastFlushAt: meta.lastFlushAt ?? null,
-      },
-      this.timings(),
-    );
+    const action = meta.indexPending ? ({ kind: 'flush' } as const) : alarmAction(this.alarmFacts(Date.now()), this.timings());
     if (action.kind === 'wait') {
       await this.setAlarm(action.until);
       return;
@@ -194,7 +195,8 @@ export class TraceAssembler extends DurableObject<Env> {
   /**
    * Every span of the trace, read as a stream: those of an earlier write of the same trace found in
    * R2 (merge, so a span arriving after this DO forgot the trace never overwrites it), then the
-   * stored batches up to `maxBatchId`. Rows are fetched one query at a time, never through a cursor
+   * stored batches up to `maxBatchId` — when R2 holds the trace, only those written since (the
+   * earlier ones are in it already, and reading them again would count them as retried copies). Rows are fetched one query at a time, never through a cursor
    * held across an await, and batches that arrive during the flush are left for the next one.
    */
   private async *spanSource(previous: Uint8Array | null, maxBatchId: number, lateIds: Set<string> | null): AsyncGenerator<Span> {
@@ -208,7 +210,7 @@ export class TraceAssembler extends DurableObject<Env> {
         }
     }
     const flushedBatchId = this.loadMeta().flushedBatchId ?? 0;
-    let id = 0;
+    let id = previous ? flushedBatchId : 0;
     for (;;) {
       const row = this.sql
         .exec<{ id: number; spans: string }>('SELECT id, spans FROM batches WHERE id > ? AND id <= ? ORDER BY id LIMIT 1', id, maxBatchId)
@@ -243,14 +245,16 @@ export class TraceAssembler extends DurableObject<Env> {
     const spans = sampled(this.spanSource(previous, maxBatchId, lateSpanIds), sampler);
     const plan = await planAssembly({ traceId, spans, lateSpanIds, version, sampleRate: meta.sampleRate ?? 1 });
     const decision = sampler.decide();
-    if (!decision.keep && !previous) return this.drop(decision);
-    // A trace already written stays kept (the decision only grows more keeping as spans arrive).
-    if (decision.keep) {
-      plan.head.summary.sampleRate = decision.rate;
-      plan.head.summary.adjustedCount = 1 / decision.rate;
-      plan.head.summary.samplingReason = decision.reason;
+    if (!decision.keep && !previous) return this.drop(decision, maxBatchId);
+    // A trace already written stays kept: when the decision now is drop (a late span with
+    // sampling.priority 0), the rate of the write that kept it stands, and so do the index's counts.
+    const kept = decision.keep ? { rate: decision.rate, reason: decision.reason } : (meta.kept ?? (previous ? await keptOf(previous) : undefined));
+    if (kept) {
+      plan.head.summary.sampleRate = kept.rate;
+      plan.head.summary.adjustedCount = 1 / kept.rate;
+      plan.head.summary.samplingReason = kept.reason;
     }
-    const index = new TraceIndexAccumulator();
+    const index = new TraceIndexAccumulator({ indexedTagKeys: searchConfig(this.env).indexedTagKeys });
     const deps = new DependencyRecorder();
     const bytes = await encodeTraceStream(plan.head, this.indexed(annotateSpans(plan, this.spanSource(previous, maxBatchId, null)), index, deps));
     const now = Date.now();
@@ -259,10 +263,13 @@ export class TraceAssembler extends DurableObject<Env> {
       httpMetadata: { contentType: 'application/x-ndjson', contentEncoding: 'gzip' },
       customMetadata: { version: String(version) },
     });
+    // R2 holds these batches now: a retry after a failed index write must not read them twice.
+    const keptChanged = kept !== undefined && (meta.kept?.rate !== kept.rate || meta.kept?.reason !== kept.reason);
+    this.saveMeta({ version, flushedBatchId: maxBatchId, indexPending: true, ...(keptChanged ? { kept } : {}) });
     await index.write(drizzle(countingD1(this.env.DB, this.ops)), plan.head.summary, now);
     await deps.write(countingD1(this.env.DB, this.ops), plan.head.summary);
-    this.saveMeta({ version, flushedBatchId: maxBatchId, lastFlushAt: now, failures: 0 });
-    await this.setAlarm(now + this.timings().lateWindowMs);
+    this.saveMeta({ lastFlushAt: now, failures: 0, indexPending: false });
+    await this.setAlarm(alarmAfterFlush(this.alarmFacts(Date.now()), this.timings()));
     const s = plan.head.summary;
     console.log(
       JSON.stringify({ event: 'trace.flush', traceId, version, spans: s.spanCount, bytes: bytes.byteLength, ms: Date.now() - started, ops: this.ops }),
@@ -274,8 +281,15 @@ export class TraceAssembler extends DurableObject<Env> {
    * to R2 or D1), and the decision is remembered for the late-span window so that late spans of
    * the trace are dropped too.
    */
-  private async drop(decision: FlushDecision): Promise<void> {
+  private async drop(decision: FlushDecision, maxBatchId: number): Promise<void> {
     const traceId = this.loadMeta().traceId;
+    // Spans that arrived while the decision was made may change it (an error, a priority): decide
+    // again with them rather than delete what was acknowledged unseen.
+    const newest = this.sql.exec<{ m: number | null }>('SELECT MAX(id) AS m FROM batches').one().m ?? 0;
+    if (newest > maxBatchId) {
+      await this.setAlarm(alarmAfterFlush(this.alarmFacts(Date.now()), this.timings()));
+      return;
+    }
     await this.ctx.storage.deleteAll();
     this.knownIds = null;
     this.meta = null;
@@ -319,4 +333,10 @@ export class TraceAssembler extends DurableObject<Env> {
       warnings.push(`still assembling: showing ${spans.length} of ${plan.head.spanCount} spans; the whole trace is shown once it is written`);
     return { traceId, version: plan.head.version, spans, summary: plan.head.summary, warnings };
   }
+}
+
+/** The sampling decision an earlier write recorded in its R2 object. */
+async function keptOf(previous: Uint8Array): Promise<{ rate: number; reason: string } | undefined> {
+  const { summary } = (await openTrace(previous)).head;
+  return summary.sampleRate > 0 ? { rate: summary.sampleRate, reason: summary.samplingReason ?? 'head' } : undefined;
 }
