@@ -104,6 +104,29 @@ describe('dependency edges in D1', () => {
   });
 });
 
+describe('service map window', () => {
+  const start = 1_767_226_800_000; // a bucket boundary no other test writes to
+
+  it('counts only the 5-minute buckets that start inside [endTs − lookback, endTs)', async () => {
+    const api = `win-${randomHex(3)}`;
+    const before = trace(api); // in the bucket before `start`
+    const inside = trace(api); // in the bucket that starts at `start`
+    await write(before, summary(before[0]!.traceId, start - 299_000, 1, 10));
+    await write(inside, summary(inside[0]!.traceId, start + 1000, 1, 100));
+    const calls = async (path: string, endTs: number, lookback: number) => {
+      const res = (await (await SELF.fetch(`${BASE}${path}?endTs=${endTs}&lookback=${lookback}`)).json()) as { data: { parent: string; callCount: number }[] };
+      return res.data.filter((d) => d.parent === api).map((d) => d.callCount);
+    };
+    // the window starts a minute into the earlier bucket: that bucket is not counted
+    expect(await calls('/api/dependencies', start + 60_000, 120_000)).toEqual([100]);
+    expect(await calls('/api/service-map', start + 60_000, 120_000)).toEqual([100]);
+    // a window ending where a bucket starts leaves that bucket to the next window
+    expect(await calls('/api/dependencies', start, 300_000)).toEqual([10]);
+    expect(await calls('/api/dependencies', start + 300_000, 300_000)).toEqual([100]);
+    expect(await calls('/api/dependencies', start + 300_000, 600_000)).toEqual([110]);
+  });
+});
+
 describe('service map through the Worker', () => {
   it('serves a trace\'s caller → callee edges on /api/dependencies and /api/service-map', async () => {
     const api = `front-${randomHex(3)}`;

@@ -7,8 +7,13 @@
  */
 import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
+import { metricsUrl } from '../web/src/lib/service-metrics';
 import { app } from '../worker/app';
+import { MINUTE_MS, minuteOf, RedAggregate } from '../worker/services/red-aggregate';
 import { EDGE_LINGER_MS } from '../worker/services/record-ingest';
+import { shardName, shardOf } from '../worker/services/shard';
+import { testSpan } from '../worker/services/test-spans';
+import { waitForTrace } from './helpers/api';
 import { randomHex } from './helpers/spans';
 
 const BASE = 'http://edgetrace.test';
@@ -34,6 +39,8 @@ interface SpanSpec {
   durationMs: number;
   /** the trace's randomness: 0 is never kept at any rate below 1 */
   keep?: boolean;
+  /** OTLP span kind; default 2 (server) */
+  kind?: number;
 }
 
 /** An OTLP/JSON body, one resource per instance, every span its own trace, with current times. */
@@ -62,7 +69,7 @@ function otlpBody(specs: SpanSpec[]): { body: string; traceIds: string[] } {
               traceId,
               spanId: randomHex(8),
               name: s.name,
-              kind: 2,
+              kind: s.kind ?? 2,
               startTimeUnixNano: String(nowNs - BigInt(s.durationMs) * 1_000_000n),
               endTimeUnixNano: String(nowNs),
               status: s.error ? { code: 2, message: 'failed' } : {},
@@ -76,6 +83,10 @@ function otlpBody(specs: SpanSpec[]): { body: string; traceIds: string[] } {
 }
 
 const postOtlpJson = (body: string) => call('/v1/traces', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+
+const shardFor = (service: string) => env.SERVICE_METRICS.get(env.SERVICE_METRICS.idFromName(shardName(shardOf(service))));
+
+type Family = { name: string; metrics: { labels: { name: string; value: string }[]; metricPoints: { gaugeValue: { doubleValue: number }; timestamp: string }[] }[] };
 
 interface Summary {
   operation: string;
@@ -125,7 +136,6 @@ describe('RED metrics before sampling', () => {
     const specs = Array.from({ length: 40 }, (_, i): SpanSpec => ({ service, instance: 'pod-a', name: i < 10 ? 'POST /refund' : 'POST /charge', error: i < 5, durationMs: i < 10 ? 120 : 30 }));
     await postOtlpJson(otlpBody(specs).body);
     const q = `service=${service}&groupByOperation=true&spanKind=server&lookback=600000&step=60000&ratePer=600000`;
-    type Family = { name: string; metrics: { labels: { name: string; value: string }[]; metricPoints: { gaugeValue: { doubleValue: number }; timestamp: string }[] }[] };
     const last = (f: Family, op: string) => f.metrics.find((m) => m.labels[0]!.value === op)!.metricPoints.at(-1)!.gaugeValue.doubleValue;
 
     const calls = (await getJson<Family>(`/api/metrics/calls?${q}`)).body;
@@ -141,6 +151,11 @@ describe('RED metrics before sampling', () => {
       ],
     ]);
     expect(last(calls, 'POST /charge') / last(calls, 'POST /refund')).toBeCloseTo(3, 9);
+    // the last point is at endTs, the server's now: 30 calls over the time since the first minute
+    // that started within ratePer of it
+    const t = Date.parse(calls.metrics[0]!.metricPoints.at(-1)!.timestamp);
+    const coveredS = (t - Math.ceil((t - 600_000) / MINUTE_MS) * MINUTE_MS) / 1000;
+    expect(last(calls, 'POST /charge')).toBeCloseTo(30 / coveredS, 9);
 
     const errors = (await getJson<Family>(`/api/metrics/errors?${q}`)).body;
     expect(errors.name).toBe('service_operation_error_rate');
@@ -153,6 +168,29 @@ describe('RED metrics before sampling', () => {
     const byService = (await getJson<Family>(`/api/metrics/errors?service=${service}&lookback=600000&step=60000`)).body;
     expect(byService.name).toBe('service_error_rate');
     expect(byService.metrics[0]!.metricPoints.at(-1)!.gaugeValue.doubleValue).toBe(5 / 40);
+  });
+
+  it('gives a steady service its absolute call rate when endTs falls partway through a minute', async () => {
+    const service = `steady-${randomHex(3)}`;
+    // 1 call/s for 17 minutes that are over, handed to the shard as the edge hands them
+    const m = minuteOf(Date.now()) - 30;
+    const agg = new RedAggregate();
+    for (let minute = m - 16; minute <= m; minute++) for (let s = 0; s < 60; s++) agg.addSpan(testSpan({ service }), minute * MINUTE_MS + s * 1000);
+    await shardFor(service).add({ shard: shardOf(service), deltas: agg.toDeltas() });
+    // the Services page's request (step = ratePer = 1 minute), 5 s into minute m
+    const { body } = await getJson<Family>(`/api/metrics/calls?service=${service}&endTs=${m * MINUTE_MS + 5000}&lookback=900000&step=60000&ratePer=60000`);
+    expect(body.metrics[0]!.metricPoints.map((p) => p.gaugeValue.doubleValue)).toEqual(Array.from({ length: 16 }, () => 1));
+  });
+
+  it('gives a queue worker that only consumes messages a rate on the Services page', async () => {
+    const service = `queue-${randomHex(3)}`;
+    await postOtlpJson(otlpBody(Array.from({ length: 12 }, (): SpanSpec => ({ service, instance: 'worker-1', name: 'process order', kind: 5, durationMs: 20 }))).body);
+    const page = (await getJson<Family>(metricsUrl('calls', [service], 900_000, Date.now()))).body;
+    expect(page.metrics.map((m) => m.labels)).toEqual([[{ name: 'service_name', value: service }]]);
+    expect(Math.max(...page.metrics[0]!.metricPoints.map((p) => p.gaugeValue.doubleValue))).toBeGreaterThan(0);
+    // the API itself keeps Jaeger's default: server spans only
+    const jaeger = (await getJson<Family>(`/api/metrics/calls?service=${service}&lookback=900000&step=60000`)).body;
+    expect(jaeger.metrics).toEqual([]);
   });
 
   it('answers a bad parameter with 400 naming it', async () => {
@@ -200,5 +238,29 @@ describe('service registry', () => {
     const strict = await call('/api/registry', {}, { ...SAMPLED, INSTANCE_TTL_SECONDS: '1' } as Env);
     const later = ((await strict.json()) as Registry).data.find((s) => s.service === service)!;
     expect(later.instances.map((i) => i.status)).toEqual(['gone', 'gone']);
+  });
+});
+
+describe('Jaeger /api/services', () => {
+  it('lists every service the registry knows, sampled or not, with those of the trace index, once each and sorted', async () => {
+    const rare = `rare-${randomHex(3)}`;
+    const kept = `kept-${randomHex(3)}`;
+    const posted = otlpBody([
+      { service: rare, instance: 'pod-a', name: 'nightly', durationMs: 2 },
+      { service: kept, instance: 'pod-a', name: 'GET /', durationMs: 2, keep: true },
+    ]);
+    expect((await postOtlpJson(posted.body)).status).toBe(200);
+    // the kept trace reaches the index once its Durable Object has written it
+    await waitForTrace(posted.traceIds[1]!, 1);
+    // the registry's services table is written when a shard flushes the minute
+    for (const s of [rare, kept]) await shardFor(s).flush(Date.now() + 2 * MINUTE_MS);
+
+    const { status, body } = await getJson<{ data: string[]; total: number; errors: null }>('/api/services');
+    expect(status).toBe(200);
+    expect(body.errors).toBeNull();
+    expect(body.data).toContain(rare);
+    expect(body.data.filter((s) => s === kept)).toEqual([kept]);
+    expect(body.data).toEqual([...body.data].sort());
+    expect(body.total).toBe(body.data.length);
   });
 });

@@ -7,10 +7,12 @@
  */
 import { and, asc, eq, gte, lt } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/d1';
+import { union } from 'drizzle-orm/sqlite-core';
 import { Hono } from 'hono';
 import { traceKey } from '../../durable/trace-assembler';
 import { openTrace, traceHead } from '../../durable/trace-codec';
 import { operations, searchTerms } from '../db/schema';
+import { services as registeredServices } from '../db/services-schema';
 import { ApiError } from '../http-error';
 import { encodeCursor } from '../query/cursor';
 import { parseSpanKind } from '../query/jaeger-params';
@@ -86,8 +88,14 @@ async function* single<T>(value: T): AsyncGenerator<T> {
 
 export const query = new Hono<{ Bindings: Env }>();
 
+// The trace index only knows services of kept traces; the registry knows every service the edge
+// heard from (sampled or not), so a low-traffic service can still be picked in Jaeger's Monitor tab.
 query.get('/api/services', async (c) => {
-  const rows = await drizzle(c.env.DB).selectDistinct({ service: operations.service }).from(operations).orderBy(operations.service);
+  const db = drizzle(c.env.DB);
+  const indexed = db.select({ service: operations.service }).from(operations);
+  const registered = db.select({ service: registeredServices.name }).from(registeredServices);
+  // UNION drops the duplicates; the order is by the result column
+  const rows = await union(indexed, registered).orderBy(asc(operations.service));
   const data = rows.map((r) => r.service);
   return c.json(envelope(data, data.length));
 });

@@ -14,7 +14,7 @@ import { MAX_POINTS, metricFamily, pointCount, type MetricKind } from '../servic
 import { operationSummary } from '../services/red-summary';
 import { buildRegistry } from '../services/registry';
 import { dependencyLinks, serviceMapEdges, type EdgeRow } from '../services/service-map';
-import { edgeBucketOf } from '../services/dependencies';
+import { EDGE_BUCKET_MS } from '../services/dependencies';
 import { ApiError } from '../http-error';
 
 const HOUR = 3_600_000;
@@ -26,9 +26,17 @@ function envelope<T>(data: T, total: number) {
 
 const query = (c: Context) => (name: string) => c.req.query(name);
 
+/** The first edge bucket that starts at or after `ms`. */
+const firstBucketFrom = (ms: number): number => Math.ceil(ms / EDGE_BUCKET_MS) * EDGE_BUCKET_MS;
+
+/**
+ * The edges of the 5-minute buckets that start within [endTs − lookback, endTs). A bucket counts
+ * wholly in the window its start falls in: counting the one the window starts partway through
+ * would add up to 5 minutes of calls from before it, and consecutive windows then count no bucket twice.
+ */
 async function edgeRows(env: Env, endTs: number, lookback: number): Promise<EdgeRow[]> {
-  const { results } = await env.DB.prepare('SELECT parent, child, calls, errors, hist FROM dependency_edges WHERE bucket_ms >= ?1 AND bucket_ms <= ?2')
-    .bind(edgeBucketOf(endTs - lookback), endTs)
+  const { results } = await env.DB.prepare('SELECT parent, child, calls, errors, hist FROM dependency_edges WHERE bucket_ms >= ?1 AND bucket_ms < ?2')
+    .bind(firstBucketFrom(endTs - lookback), endTs)
     .all<EdgeRow>();
   return results;
 }

@@ -83,6 +83,19 @@ describe('Jaeger monitor API series', () => {
     expect(fam.metrics[0]!.metricPoints.map((p) => p.gaugeValue.doubleValue)).toEqual([1]);
   });
 
+  it('gives the absolute rate of a steady service when endTs falls partway through a minute', () => {
+    // 1 call/s from M0 − 10 on; at now (5 s into minute M0 + 10) that minute holds 5 calls so far
+    const now = T0 + 10 * MINUTE_MS + 5000;
+    const steady = Array.from({ length: 21 }, (_, i) => group({ minute: M0 - 10 + i, calls: i === 20 ? 5 : 60 }));
+    const rates = (over: Partial<SeriesQuery>) => metricFamily(steady, q({ endTs: now, now, ...over })).metrics[0]!.metricPoints.map((p) => p.gaugeValue.doubleValue);
+    // the Services page: endTs = now, step = ratePer = 1 minute
+    expect(rates({ step: MINUTE_MS, ratePer: MINUTE_MS })).toEqual(Array.from({ length: 11 }, () => 1));
+    // Jaeger's monitor tab: 10-minute rate every minute
+    for (const r of rates({ step: MINUTE_MS, ratePer: 10 * MINUTE_MS })) expect(r).toBeCloseTo(1, 12);
+    // an endTs in the past, partway through a minute that is over
+    expect(rates({ endTs: T0 + 5 * MINUTE_MS + 5000, now: T0 + 60 * MINUTE_MS, lookback: 2 * MINUTE_MS, step: MINUTE_MS, ratePer: MINUTE_MS })).toEqual([1, 1, 1]);
+  });
+
   it('counts points like a range query', () => {
     expect(pointCount({ lookback: 3_600_000, step: 5000 })).toBe(721);
   });

@@ -5,8 +5,10 @@
  * `rate(...[ratePer])`: calls per second, errors as a share of calls, or the latency quantile in ms.
  *
  * Data is per minute, so a point at t covers the minutes that started within [t − ratePer, t);
- * the current minute counts as far as it has gone. Points without calls are left out of the error and
- * latency series (there is nothing to divide), as a metrics backend leaves them out.
+ * the current minute counts as far as it has gone. A rate divides by the time those whole minutes
+ * span (up to now), not by t − the first minute: when t falls partway through a minute, that
+ * minute's calls are all summed, so they must all be divided for. Points without calls are left out
+ * of the error and latency series (there is nothing to divide), as a metrics backend leaves them out.
  */
 import { histogramTotal, mergeHistogram, quantile, type Histogram } from './histogram';
 import { MINUTE_MS, type MetricGroup } from './red-aggregate';
@@ -116,7 +118,7 @@ export function metricFamily(groups: Iterable<MetricGroup>, q: SeriesQuery): Met
           w = sumMinutes(minutes, first, last, q.kind === 'latencies');
           windows.set(`${first}:${last}`, w);
         }
-        const coveredMs = Math.min(t, q.now) - first * MINUTE_MS;
+        const coveredMs = Math.min((last + 1) * MINUTE_MS, q.now) - first * MINUTE_MS;
         let value: number | null;
         if (q.kind === 'calls') value = coveredMs > 0 ? w.calls / (coveredMs / 1000) : 0;
         else if (w.calls === 0) value = null;

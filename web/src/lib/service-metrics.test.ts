@@ -7,10 +7,14 @@ describe('metricsUrl', () => {
     const u = new URL(metricsUrl('latencies', ['a', 'b c'], 3_600_000, 1_700_000_000_000, 0.99), 'http://x');
     expect(u.pathname).toBe('/api/metrics/latencies');
     expect(u.searchParams.getAll('service')).toEqual(['a', 'b c']);
-    expect(Object.fromEntries([...u.searchParams].filter(([k]) => k !== 'service'))).toEqual({
+    expect(Object.fromEntries([...u.searchParams].filter(([k]) => k !== 'service' && k !== 'spanKind'))).toEqual({
       endTs: '1700000000000', lookback: '3600000', step: '60000', ratePer: '60000', quantile: '0.99',
     });
     expect(new URL(metricsUrl('calls', ['a'], 900_000, 0), 'http://x').searchParams.has('quantile')).toBe(false);
+  });
+  it('asks for server and consumer spans, so a queue worker has a rate too', () => {
+    for (const kind of ['calls', 'errors', 'latencies'] as const)
+      expect(new URL(metricsUrl(kind, ['a'], 900_000, 0, 0.5), 'http://x').searchParams.getAll('spanKind')).toEqual(['server', 'consumer']);
   });
   it('steps by whole minutes, about 60 points per lookback', () => {
     expect([stepFor(900_000), stepFor(3_600_000), stepFor(21_600_000), stepFor(86_400_000)]).toEqual([60_000, 60_000, 360_000, 1_440_000]);

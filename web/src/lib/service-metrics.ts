@@ -16,11 +16,19 @@ const MINUTE_MS = 60_000;
 /** The step (and rate window) for a lookback: lookback / 60, at least a minute. */
 export const stepFor = (lookbackMs: number): number => Math.max(MINUTE_MS, Math.ceil(lookbackMs / POINTS / MINUTE_MS) * MINUTE_MS);
 
+/**
+ * The span kinds that are a service's own work: requests it serves and messages it consumes. The
+ * API defaults to server spans only (as Jaeger does), which leaves a queue worker without a rate;
+ * client and producer spans are calls to others, and adding them would count a request twice.
+ */
+export const SERVED_SPAN_KINDS = ['server', 'consumer'] as const;
+
 /** One request for every service: each point covers one step, so points do not overlap. */
 export function metricsUrl(kind: MetricKind, services: readonly string[], lookbackMs: number, endTs: number, quantile?: Quantile): string {
   const step = stepFor(lookbackMs);
   const p = new URLSearchParams();
   for (const s of services) p.append('service', s);
+  for (const k of SERVED_SPAN_KINDS) p.append('spanKind', k);
   p.set('endTs', String(endTs));
   p.set('lookback', String(lookbackMs));
   p.set('step', String(step));
