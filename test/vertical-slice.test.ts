@@ -6,8 +6,10 @@ import { SELF, env } from 'cloudflare:test';
 import { BatchRecorder, ExplicitContext, Tracer as ZipkinTracer, jsonEncoder } from 'zipkin';
 import { HttpLogger } from 'zipkin-transport-http';
 import { describe, expect, it } from 'vitest';
+import { getOtlp, otlpSpans } from './helpers/analysis';
 import { BASE, getTrace, gzip, postOtlp, tagOf, waitForTrace } from './helpers/api';
 import { recordProfileRequest, toJson, toProtobuf } from './helpers/otel';
+import { randomHex } from './helpers/spans';
 
 describe('OTLP/HTTP ingest to Jaeger query', () => {
   it('a protobuf trace from the real SDK comes back whole with attributes, events and status', async () => {
@@ -41,6 +43,87 @@ describe('OTLP/HTTP ingest to Jaeger query', () => {
     expect(JSON.parse(row!.services as string)).toEqual({ 'api-gateway': 2, auth: 2 });
     const object = await env.TRACES.head(`traces/${traceId}`);
     expect(object?.size).toBeGreaterThan(0);
+  });
+
+  it('array, kvlist and bytes values, resource attributes and the scope survive to Jaeger JSON and to OTLP/JSON unchanged', async () => {
+    const traceId = randomHex(16);
+    const start = BigInt(Date.now() - 1000) * 1_000_000n;
+    const resource = [
+      { key: 'service.name', value: { stringValue: 'checkout' } },
+      { key: 'host.name', value: { stringValue: 'checkout-7f9c' } },
+      { key: 'process.pid', value: { intValue: '4242' } },
+      { key: 'deployment.tags', value: { arrayValue: { values: [{ stringValue: 'blue' }, { stringValue: 'canary' }] } } },
+    ];
+    const attributes = [
+      { key: 'app.list', value: { arrayValue: { values: [{ stringValue: 'a' }, { intValue: '2' }, { boolValue: true }, { doubleValue: 1.5 }] } } },
+      {
+        key: 'app.map',
+        value: {
+          kvlistValue: {
+            values: [
+              { key: 'region', value: { stringValue: 'eu' } },
+              { key: 'retries', value: { intValue: '3' } },
+              { key: 'zones', value: { arrayValue: { values: [{ stringValue: 'b' }] } } },
+            ],
+          },
+        },
+      },
+      // 0xdeadbeef
+      { key: 'app.digest', value: { bytesValue: '3q2+7w==' } },
+    ];
+    const scope = { name: 'checkout-instrumentation', version: '2.1.0' };
+    const body = JSON.stringify({
+      resourceSpans: [
+        {
+          resource: { attributes: resource },
+          scopeSpans: [
+            {
+              scope,
+              spans: [
+                {
+                  traceId,
+                  spanId: randomHex(8),
+                  name: 'place order',
+                  kind: 2,
+                  startTimeUnixNano: String(start),
+                  endTimeUnixNano: String(start + 5_000_000n),
+                  attributes,
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    });
+    expect((await postOtlp(body)).status).toBe(200);
+
+    const t = await waitForTrace(traceId, 1);
+    const span = t.spans[0]!;
+    // Jaeger has no nested values: arrays and maps become JSON text, as the OTel Jaeger translator writes them.
+    expect(span.tags).toEqual(
+      expect.arrayContaining([
+        { key: 'app.list', type: 'string', value: '["a",2,true,1.5]' },
+        { key: 'app.map', type: 'string', value: '{"region":"eu","retries":3,"zones":["b"]}' },
+        { key: 'app.digest', type: 'binary', value: '3q2+7w==' },
+        { key: 'otel.scope.name', type: 'string', value: 'checkout-instrumentation' },
+        { key: 'otel.scope.version', type: 'string', value: '2.1.0' },
+      ]),
+    );
+    expect(t.processes[span.processID]).toEqual({
+      serviceName: 'checkout',
+      tags: [
+        { key: 'host.name', type: 'string', value: 'checkout-7f9c' },
+        { key: 'process.pid', type: 'int64', value: 4242 },
+        { key: 'deployment.tags', type: 'string', value: '["blue","canary"]' },
+      ],
+    });
+
+    const otlp = await getOtlp(traceId);
+    expect(otlp.resourceSpans).toHaveLength(1);
+    expect(otlp.resourceSpans[0]!.resource).toEqual({ attributes: resource });
+    expect(otlp.resourceSpans[0]!.scopeSpans.map((s) => s.scope)).toEqual([scope]);
+    const [stored] = otlpSpans(otlp);
+    expect(stored?.attributes).toEqual(attributes);
   });
 
   it('gzip-compressed JSON is accepted and answered in JSON', async () => {
