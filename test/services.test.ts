@@ -5,9 +5,10 @@
  * SAMPLE_RATE=0.001 (Hono's `app.request(url, init, env, ctx)`), and the request's `waitUntil`
  * work is awaited, so nothing here waits on a clock.
  */
-import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
+import { createExecutionContext, env, runInDurableObject, waitOnExecutionContext } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { metricsUrl } from '../web/src/lib/service-metrics';
+import type { TraceAssembler } from '../durable/trace-assembler';
 import { app } from '../worker/app';
 import { MINUTE_MS, minuteOf, RedAggregate } from '../worker/services/red-aggregate';
 import { EDGE_LINGER_MS } from '../worker/services/record-ingest';
@@ -129,6 +130,24 @@ describe('RED metrics before sampling', () => {
     expect((await call(`/api/traces/${traceIds[0]}`)).status).not.toBe(404);
     const summary = await getJson<{ data: Summary[] }>(`/api/metrics/summary?service=${service}`);
     expect(summary.body.data.map((r) => r.calls)).toEqual([20]);
+  });
+
+  it('counts a request answered 503 and sent again whole once, not twice', async () => {
+    const service = `retry-${randomHex(3)}`;
+    const specs = Array.from({ length: 6 }, (_, i): SpanSpec => ({ service, instance: 'pod-a', name: 'GET /retry', durationMs: 5, keep: i === 0 }));
+    const { body, traceIds } = otlpBody(specs);
+    // the kept trace's Durable Object fails once: the edge answers 503 and the exporter retries
+    const stub = env.TRACE_ASSEMBLER.get(env.TRACE_ASSEMBLER.idFromName(traceIds[0]!));
+    await runInDurableObject(stub, (instance: TraceAssembler) => {
+      (instance as unknown as { addSpans: () => Promise<never> }).addSpans = () => Promise.reject(new Error('storage overloaded'));
+    });
+    expect((await postOtlpJson(body)).status).toBe(503);
+    await runInDurableObject(stub, (instance: TraceAssembler) => {
+      delete (instance as unknown as { addSpans?: unknown }).addSpans;
+    });
+    expect((await postOtlpJson(body)).status).toBe(200);
+    const summary = await getJson<{ data: Summary[] }>(`/api/metrics/summary?service=${service}`);
+    expect(summary.body.data.map((r) => r.calls)).toEqual([6]);
   });
 
   it('serves the Jaeger monitor API: call rates, error shares and latency quantiles per operation', async () => {

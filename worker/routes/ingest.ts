@@ -7,7 +7,7 @@
  */
 import { Hono } from 'hono';
 import type { Context } from 'hono';
-import { readConfig, samplingConfig } from '../config';
+import { readConfig, samplingConfig, tailPolicies } from '../config';
 import { mapSettled } from '../concurrency';
 import { ingestKeyOf } from '../auth/middleware';
 import { scopeSpans } from '../auth/scope';
@@ -54,8 +54,13 @@ export interface StoreOutcome {
 
 /** Samples, groups and stores decoded spans; shared by both wire formats. */
 export async function storeSpans(env: Env, decoded: DecodeResult): Promise<StoreOutcome> {
-  const config = readConfig(env as unknown as Record<string, unknown>);
-  const decisions = decideBatch(decoded.spans, samplingConfig(env as unknown as Record<string, unknown>));
+  const vars = env as unknown as Record<string, unknown>;
+  const config = readConfig(vars);
+  const sampling = samplingConfig(vars);
+  // The policies are applied when a trace is written, long after this request: a mistake in them
+  // fails here, at once and naming the var, rather than in every trace's Durable Object.
+  if (sampling.tailPresampleRate !== undefined) tailPolicies(vars);
+  const decisions = decideBatch(decoded.spans, sampling);
   const { groups, droppedSpans } = groupByTrace(decoded.spans, (id) => decisions.get(id) ?? { forward: false, rate: 0 });
   const results = await mapSettled(groups, config.fanoutConcurrency, (g) =>
     env.TRACE_ASSEMBLER.get(env.TRACE_ASSEMBLER.idFromName(g.traceId)).addSpans({
@@ -108,8 +113,9 @@ ingest.post('/v1/traces', async (c) => {
     throw err;
   }
   decoded = withinKeyScope(c, decoded);
-  // RED metrics count every span, kept by sampling or not (never fails the request)
-  recordIngest(c.env, decoded.spans, c.executionCtx);
+  const message = [rejectionMessage(decoded.rejected), ...(decoded.warnings ?? [])].filter(Boolean).join('; ');
+  // Every span refused: the request failed for good (the OTLP/HTTP spec's 400); retrying it is useless.
+  if (decoded.spans.length === 0 && decoded.rejected.length > 0) return otlpReply(c, 400, format, encodeStatus(3, message, format));
   const outcome = await storeSpans(c.env, decoded);
   if (outcome.failedTraces > 0)
     return otlpReply(
@@ -118,7 +124,9 @@ ingest.post('/v1/traces', async (c) => {
       format,
       encodeStatus(14, `${outcome.failedTraces} trace(s) could not be stored now; retry the request`, format),
     );
-  const message = [rejectionMessage(decoded.rejected), ...(decoded.warnings ?? [])].filter(Boolean).join('; ');
+  // RED metrics count every span, kept by sampling or not, once: after a 503 the exporter sends
+  // the whole request again (never fails the request)
+  recordIngest(c.env, decoded.spans, c.executionCtx);
   return otlpReply(c, 200, format, encodeExportResponse(decoded.rejected.length, message, format));
 });
 
@@ -141,13 +149,13 @@ ingest.post('/api/v2/spans', async (c) => {
     throw err;
   }
   decoded = withinKeyScope(c, decoded);
-  // RED metrics count every span, kept by sampling or not (never fails the request)
-  recordIngest(c.env, decoded.spans, c.executionCtx);
   const outcome = await storeSpans(c.env, decoded);
   if (outcome.failedTraces > 0)
     throw new ApiError(503, `${outcome.failedTraces} trace(s) could not be stored now; retry the request`, undefined, {
       'retry-after': RETRY_AFTER_SECONDS,
     });
+  // counted once, after the spans are stored (a 503 is retried whole)
+  recordIngest(c.env, decoded.spans, c.executionCtx);
   if (decoded.rejected.length === 0 && !decoded.warnings) return c.body(null, 202);
   // Zipkin has no partial-success shape: the valid spans are kept (202) and the body says what was
   // not; when every span was refused the request failed (400), with the same body.
