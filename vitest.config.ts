@@ -13,10 +13,14 @@ const migrations = await readD1Migrations('./migrations');
 const SAMPLING_RULES = JSON.stringify([
   { name: 'vip', attributes: { 'customer.tier': 'gold' }, rate: 1 },
   { name: 'payments', service: 'payments', rate: 0.5 },
+  { name: 'checkout-submit', operation: 'POST /checkout', rate: 1 },
+  { name: 'queue-consumers', kind: 'consumer', rate: 1 },
 ]);
 const TAIL_POLICIES = JSON.stringify([
   { type: 'error', name: 'errors' },
   { type: 'latency', name: 'slow', thresholdMs: 500 },
+  { type: 'attribute', name: 'beta', key: 'feature.flag', values: ['beta'] },
+  { type: 'spanCount', name: 'big', min: 5 },
 ]);
 const varProjects: { name: string; include: string[]; vars: Record<string, string> }[] = [
   { name: 'workers-rules', include: ['test/sampling/rules.test.ts'], vars: { SAMPLE_RATE: '0', SAMPLING_RULES } },

@@ -2,7 +2,8 @@
  * Contract: Grafana's Jaeger data source against edgetrace. Replays the requests it makes, in its
  * order and with its encoding (the health check on `/api/services`; the search form's services and
  * operations; a search with logfmt tags turned to JSON, min/max duration, limit, start/end in µs
- * and `lookback=custom`; a trace by id) and checks every field it reads from the answers.
+ * and `lookback=custom`; a trace by id; the dependency graph's `/api/dependencies` with `endTs` and
+ * `lookback` in ms) and checks every field it reads from the answers.
  */
 import { SELF } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +22,13 @@ const request = (o: { ms: number; status: number; error?: boolean }): TestSpan[]
 ];
 const OK = randomTraceId();
 const FAILED = randomTraceId();
+
+/** What the dependency graph reads of each link (dependencyGraphTransform.ts). */
+interface DependencyLink {
+  parent: string;
+  child: string;
+  callCount: number;
+}
 
 /** Grafana's `serializeParams`: keys in insertion order, values URI-encoded, empty ones dropped. */
 function serializeParams(params: Record<string, string | number | undefined>): string {
@@ -43,7 +51,7 @@ function convertTagsLogfmt(tags: string): string {
 async function datasourceRequest(path: string, params?: Record<string, string | number | undefined>) {
   const query = params ? serializeParams(params) : '';
   const res = await SELF.fetch(`${BASE}${path}${query ? `?${query}` : ''}`);
-  return { status: res.status, data: (await res.json()) as { data: unknown } };
+  return { status: res.status, data: (await res.json()) as { data: unknown; errors?: unknown } };
 }
 
 /** What Grafana reads of a trace: table row (traceName, startTime, duration) and span rows. */
@@ -132,5 +140,49 @@ describe("Grafana's Jaeger data source", () => {
     const { status, data } = await datasourceRequest(`/api/traces/${randomTraceId()}`);
     expect(status).toBe(404);
     expect(data).toMatchObject({ data: null, errors: [{ code: 404 }] });
+  });
+
+  it('dependency graph: endTs and lookback of the time range in ms give the caller → callee edge', async () => {
+    // Grafana's query: endTs = the range's end in ms, lookback = its length in ms (last hour here)
+    const graph = async () => {
+      const end = Date.now();
+      const start = end - 3_600_000;
+      const { status, data } = await datasourceRequest('/api/dependencies', { endTs: end, lookback: end - start });
+      expect(status).toBe(200);
+      // mapJaegerDependenciesResponse treats any truthy `errors` (even []) as a failed query
+      expect(data.errors).toBeNull();
+      return (data.data as DependencyLink[]).filter((l) => l.parent === FRONT || l.parent === BACK);
+    };
+    // edges are written just after the index rows beforeAll waited for
+    const deadline = Date.now() + 10_000;
+    let links = await graph();
+    while (links[0]?.callCount !== 2 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      links = await graph();
+    }
+    // one call per trace: the two traces were kept at rate 1
+    expect(links).toEqual([{ parent: FRONT, child: BACK, callCount: 2 }]);
+  });
+
+  it('dependency graph: a time range before the traces has none of their edges', async () => {
+    const endTs = Date.now() - 30 * 60_000;
+    const { status, data } = await datasourceRequest('/api/dependencies', { endTs, lookback: 5 * 60_000 });
+    expect(status).toBe(200);
+    expect((data.data as DependencyLink[]).filter((l) => l.parent === FRONT)).toEqual([]);
+  });
+
+  it('dependency graph: a bad endTs or lookback is a 400 whose errors name the parameter', async () => {
+    const cases: [Record<string, string | number>, string][] = [
+      [{ endTs: 'now', lookback: 3_600_000 }, 'endTs'],
+      [{ endTs: '1.7e12', lookback: 3_600_000 }, 'endTs'],
+      [{ endTs: Date.now(), lookback: 'an hour' }, 'lookback'],
+      [{ endTs: Date.now(), lookback: -3_600_000 }, 'lookback'],
+      [{ endTs: Date.now(), lookback: 0 }, 'lookback'],
+    ];
+    for (const [params, name] of cases) {
+      const { status, data } = await datasourceRequest('/api/dependencies', params);
+      expect(status, JSON.stringify(params)).toBe(400);
+      expect(data, JSON.stringify(params)).toMatchObject({ data: null, errors: [{ code: 400, msg: expect.stringContaining(`parameter ${name} `) }] });
+    }
   });
 });

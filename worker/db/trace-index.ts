@@ -61,7 +61,8 @@ const HOUR_US = 3_600_000_000;
 /**
  * Bounds on one trace's index rows, so a pathological trace (a batch job with a distinct url.path or
  * operation name per span) cannot write thousands of them. Past them a value is simply not
- * searchable in that trace; the first ones seen are kept.
+ * searchable in that trace; the first ones seen are kept. Services are not capped: a trace has a
+ * handful, and each must stay findable however late its spans come in a huge trace.
  */
 export const MAX_VALUES_PER_KEY = 50;
 export const MAX_OPERATION_TERMS = 500;
@@ -69,7 +70,8 @@ export const MAX_OPERATION_TERMS = 500;
 /** Collects what the index needs from a trace's spans, one span at a time. */
 export class TraceIndexAccumulator {
   private readonly ops = new Map<string, { service: string; operation: string; spanKind: string }>();
-  private readonly nameTerms = new Set<string>();
+  private readonly serviceTerms = new Set<string>();
+  private readonly operationTerms = new Set<string>();
   private readonly tagTerms = new Set<string>();
   private readonly valuesPerKey = new Map<string, number>();
   private readonly keys: ReadonlySet<string>;
@@ -80,13 +82,15 @@ export class TraceIndexAccumulator {
   }
 
   add(span: Span): void {
+    const service = serviceTerm(span.service);
+    // A service first seen past the cap still brings its first operation (term and row), so that it
+    // is listed by /api/services and the operation the search form offers for it finds this trace.
+    const newService = !this.serviceTerms.has(service);
+    this.serviceTerms.add(service);
+    if (newService || this.operationTerms.size < MAX_OPERATION_TERMS) this.operationTerms.add(operationTerm(span.service, span.name));
     const spanKind = spanKindName(span.kind);
     const key = `${span.service}\u0000${span.name}\u0000${spanKind}`;
-    if (!this.ops.has(key) && this.ops.size < MAX_OPERATION_TERMS) this.ops.set(key, { service: span.service, operation: span.name, spanKind });
-    if (this.nameTerms.size < MAX_OPERATION_TERMS) {
-      this.nameTerms.add(serviceTerm(span.service));
-      this.nameTerms.add(operationTerm(span.service, span.name));
-    }
+    if (!this.ops.has(key) && (newService || this.ops.size < MAX_OPERATION_TERMS)) this.ops.set(key, { service: span.service, operation: span.name, spanKind });
     this.addTags(span.attributes);
     this.addTags(span.resource.attributes);
     if (span.status.code === StatusCode.ERROR) this.addTag('error', 'true');
@@ -116,7 +120,7 @@ export class TraceIndexAccumulator {
 
   /** Every search term of the trace, services and operations first. */
   terms(): string[] {
-    return [...this.nameTerms, ...this.tagTerms];
+    return [...this.serviceTerms, ...this.operationTerms, ...this.tagTerms];
   }
 
   /** One row per distinct (service, operation, kind) in the trace. */
