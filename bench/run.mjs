@@ -9,14 +9,30 @@
  *      the operations one trace costs; storage per span (R2) and per trace (D1);
  *   3. the cost model (bench/cost-model.ts) from those figures.
  * Not run here: bench/waterfall.mjs, a browser bench with its own script (npm run bench:waterfall).
+ *
+ * Every exit path cleans up: a normal end, an error, Ctrl-C (SIGINT), SIGTERM and a bench stopped
+ * at its time budget end the process groups it started (SIGTERM, then SIGKILL after a grace
+ * period) and remove their state directories, its own temporary directories and the bundles
+ * scripts/run-ts.mjs made. A second Ctrl-C skips the grace period.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, fsyncSync, mkdtempSync, openSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdtempSync, openSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { measureFreshness } from './freshness.mjs';
 import { formatOps, measureTraceOps } from './ingest-ops.mjs';
-import { FAST_STATE_ROOT, startEdgetrace, startHelloWorker } from './ingest-stack.mjs';
+import {
+  FAST_STATE_ROOT,
+  cleanUpAll,
+  cleanUpAllNow,
+  closing,
+  endProcesses,
+  removeDir,
+  startEdgetrace,
+  startHelloWorker,
+  trackDir,
+  trackGroup,
+} from './ingest-stack.mjs';
 import { BATCH_SPANS, formatLoad, loadTest } from './ingest.mjs';
 import { formatStorage, measureStorage } from './storage.mjs';
 
@@ -36,20 +52,82 @@ if (Number(process.versions.node.split('.')[0]) < 22) {
 
 const env = { ...process.env, PATH: [dirname(process.execPath), join(process.cwd(), 'node_modules', '.bin'), process.env.PATH].join(delimiter) };
 
-/** Runs a script in its own process group; ends the group at the deadline. */
+// Clean-up on every exit path ----------------------------------------------------------------
+/** How long a stopped stack (wrangler, workerd) gets after SIGTERM before SIGKILL. */
+const GRACE_MS = 10_000;
+/** The same for a script: run-ts.mjs only has its bundle to remove. */
+const SCRIPT_GRACE_MS = 5000;
+/** pids of the scripts started through scripts/run-ts.mjs, whose bundles are named after them */
+const scriptPids = new Set();
+const RUN_TS_CACHE = join('node_modules', '.cache');
+
+/** Removes the bundles of one run-ts.mjs process (left behind when it had to be SIGKILLed). */
+function removeBundles(pid) {
+  if (!existsSync(RUN_TS_CACHE)) return;
+  for (const name of readdirSync(RUN_TS_CACHE))
+    if (name.startsWith(`run-ts-${pid}-`)) rmSync(join(RUN_TS_CACHE, name), { recursive: true, force: true });
+}
+
+let stopping = null;
+/** Ends everything still running, removes every directory, then exits with `code`. */
+function stopAndExit(code, why) {
+  if (stopping) return stopping;
+  console.error(`\nbench: ${why}; ending the processes it started and removing their state`);
+  stopping = cleanUpAll(GRACE_MS)
+    .catch((err) => console.error(`bench: clean-up failed: ${err.stack ?? err}`))
+    .finally(() => {
+      for (const pid of scriptPids) removeBundles(pid);
+      process.exit(code);
+    });
+  return stopping;
+}
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+])
+  process.on(signal, () => {
+    if (!stopping) return void stopAndExit(code, `${signal} received`);
+    console.error(`bench: ${signal} again: killing at once`);
+    process.exit(code);
+  });
+process.on('uncaughtException', (err) => {
+  console.error(err);
+  void stopAndExit(1, 'failed');
+});
+// Last resort, synchronous (process.exit, or a second signal during the grace period).
+process.on('exit', () => {
+  cleanUpAllNow();
+  for (const pid of scriptPids) removeBundles(pid);
+});
+
+/**
+ * Runs a script in its own process group. At the deadline the group (and any group the script
+ * started) gets SIGTERM, so that run-ts.mjs can remove its bundle, and SIGKILL after the grace.
+ */
 function runScript(args, timeoutMs) {
+  if (closing()) return Promise.resolve({ out: '', code: null, timedOut: false });
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env });
+    trackGroup(child.pid);
+    if (args.includes('scripts/run-ts.mjs')) scriptPids.add(child.pid);
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
     let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      process.kill(-child.pid, 'SIGKILL');
-    }, Math.max(1000, timeoutMs));
-    child.on('exit', (code) => {
+    let ending = null;
+    const timer = setTimeout(
+      () => {
+        timedOut = true;
+        ending = endProcesses([child.pid], SCRIPT_GRACE_MS);
+      },
+      Math.max(1000, timeoutMs),
+    );
+    child.on('exit', async (code) => {
       clearTimeout(timer);
+      // what the script may have left running in its group
+      await (ending ?? endProcesses([child.pid], SCRIPT_GRACE_MS));
+      removeBundles(child.pid);
+      scriptPids.delete(child.pid);
       resolve({ out, code, timedOut });
     });
   });
@@ -69,7 +147,7 @@ const ELSEWHERE = new Set(['waterfall.mjs', 'search-data.ts']);
  * search.ts reads an index that scripts/gen-index.ts builds (a million traces by default, far
  * beyond this budget): build a small one on tmpfs first, search it fewer times, remove it after.
  */
-const searchDir = mkdtempSync(join(FAST_STATE_ROOT, 'edgetrace-bench-search-'));
+const searchDir = trackDir(mkdtempSync(join(FAST_STATE_ROOT, 'edgetrace-bench-search-')));
 const PREPARE = {
   'search.ts': ['scripts/run-ts.mjs', 'scripts/gen-index.ts', '--traces', '10000', '--dir', searchDir],
 };
@@ -82,6 +160,7 @@ const scripts = readdirSync('bench')
 const outputs = {};
 const skipped = [];
 for (const file of scripts) {
+  if (closing()) break;
   const budget = left() - STACK_RESERVE_MS;
   if (budget < 5000) {
     skipped.push(`${file} (no time left)`);
@@ -95,13 +174,15 @@ for (const file of scripts) {
     if (p.code !== 0) prepared = `${PREPARE[file].slice(1).join(' ')} failed:\n${p.out.trimEnd()}\n`;
   }
   const r = await runScript(args, budget - (Date.now() - t));
+  if (closing()) break;
   section(`bench/${file} (${secs(Date.now() - t)}${r.timedOut ? ', STOPPED at the time budget' : r.code !== 0 ? `, exit ${r.code}` : ''})`);
   console.log(`${prepared}${r.out.trimEnd()}`);
   outputs[file] = r.out;
   if (r.timedOut) skipped.push(`${file} (stopped after ${secs(budget)})`);
 }
 
-rmSync(searchDir, { recursive: true, force: true });
+removeDir(searchDir);
+if (closing()) await stopping;
 
 /** edge CPU per span of the protobuf path, from bench/edge-decode.ts */
 const edgeNs = Number(/\(protobuf\)\s+(\d+) ns\/span/.exec(outputs['edge-decode.ts'] ?? '')?.[1]);
@@ -114,7 +195,7 @@ const doNs = (() => {
 // 2. stack benches -----------------------------------------------------------------------
 /** Milliseconds one synchronous 4 KB write takes in `dir` (what each local SQLite commit waits for). */
 function syncWriteMs(dir) {
-  const file = join(mkdtempSync(join(dir, 'edgetrace-bench-sync-')), 'probe');
+  const file = join(trackDir(mkdtempSync(join(dir, 'edgetrace-bench-sync-'))), 'probe');
   const fd = openSync(file, 'w');
   const block = Buffer.alloc(4096, 1);
   const t = performance.now();
@@ -124,17 +205,19 @@ function syncWriteMs(dir) {
   }
   const ms = (performance.now() - t) / 20;
   closeSync(fd);
-  rmSync(dirname(file), { recursive: true, force: true });
+  removeDir(dirname(file));
   return ms;
 }
 
 const figures = { edgeCpuNsPerSpan: edgeNs, doCpuNsPerSpan: doNs };
 const results = {};
 async function stage(name, fn) {
+  if (closing()) return;
   const t = Date.now();
   try {
     await fn();
   } catch (err) {
+    if (closing()) return;
     results[name] = { error: err.message.split('\n')[0] };
     console.log(`${name}: FAILED: ${err.message.slice(0, 2000)}`);
   }
@@ -218,15 +301,16 @@ if (left() > 90_000)
 
 // 3. cost model ---------------------------------------------------------------------------
 section('cost model (bench/cost-model.ts)');
-const dir = mkdtempSync(join(tmpdir(), 'edgetrace-bench-figures-'));
+const dir = trackDir(mkdtempSync(join(tmpdir(), 'edgetrace-bench-figures-')));
 try {
   const input = join(dir, 'figures.json');
   writeFileSync(input, JSON.stringify(figures));
   const r = await runScript(['scripts/run-ts.mjs', 'bench/cost-model.ts', '--input', input], Math.max(30_000, left()));
   console.log(r.out.trimEnd());
 } finally {
-  rmSync(dir, { recursive: true, force: true });
+  removeDir(dir);
 }
+if (closing()) await stopping;
 
 section('summary');
 const ceiling = results.hello?.spansPerSecond;
@@ -247,3 +331,6 @@ console.log(
 );
 if (skipped.length) console.log(`not completed: ${skipped.join('; ')}`);
 console.log(`total ${secs(Date.now() - started)}`);
+
+// Normally everything is stopped and removed by now; this ends whatever a script left behind.
+await cleanUpAll(GRACE_MS);
