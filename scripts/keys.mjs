@@ -105,9 +105,12 @@ try {
     console.log(admin.formatKeyList(d1(admin.listKeysSql, args)));
   } else if (command === 'revoke') {
     if (!name) fail(`revoke needs a NAME\n${USAGE}`);
-    const [row] = d1(admin.revokeKeySql(name, Date.now()), args);
+    const now = Date.now();
+    const [row] = d1(admin.revokeKeySql(name, now), args);
     if (!row) fail(`no key named ${name} in ${where}`);
-    console.log(`revoked ingest key ${name} in ${where} (at ${new Date(row.revoked_at).toISOString()}).`);
+    // the UPDATE skips a key that is already revoked, so an earlier time means this run changed nothing
+    if (row.revoked_at !== now) console.log(`ingest key ${name} in ${where} was already revoked (at ${new Date(row.revoked_at).toISOString()}).`);
+    else console.log(`revoked ingest key ${name} in ${where} (at ${new Date(row.revoked_at).toISOString()}).`);
   } else fail(command ? `unknown command ${command}\n${USAGE}` : USAGE);
 } catch (err) {
   fail(err instanceof Error ? err.message : String(err));

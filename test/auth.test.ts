@@ -8,6 +8,7 @@ import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { app } from '../worker/app';
 import { createKeySql, revokeKeySql } from '../worker/auth/key-admin';
+import { findIngestKey, MISS_CACHE_SECONDS } from '../worker/auth/key-store';
 import { otlpJson, randomHex } from './helpers/spans';
 
 const READ_TOKEN = 'test-read-token-0123456789abcdef';
@@ -110,6 +111,55 @@ describe('ingest keys', () => {
 
   it('leaves the health check open', async () => {
     expect((await call('/healthz')).status).toBe(200);
+  });
+});
+
+describe('ingest key lookups remember misses', () => {
+  // The suite runs with the lookup caches off; these tests turn them on.
+  const cached = { INGEST_KEY_CACHE_SECONDS: '60' };
+
+  async function lookUp(secret: string, nowMs: number, cacheSeconds = 60) {
+    const pending: Promise<unknown>[] = [];
+    const key = await findIngestKey(env.DB, secret, { nowMs, cacheSeconds, waitUntil: (p) => pending.push(p) });
+    await Promise.all(pending);
+    return key;
+  }
+
+  it('refuses a key it has just missed without asking D1 again', async () => {
+    const { key, sql } = await createKeySql('auth-test-miss-cached', null, Date.now());
+    expect((await postSpans({ authorization: `Bearer ${key}` }, cached)).status).toBe(401);
+    await env.DB.prepare(sql).run();
+    // the row exists now: only a remembered miss can still refuse it
+    expect((await postSpans({ authorization: `Bearer ${key}` }, cached)).status).toBe(401);
+  });
+
+  it(`accepts a key created after a miss once the miss is ${MISS_CACHE_SECONDS} s old`, async () => {
+    const { key, sql } = await createKeySql('auth-test-miss-expires', ['checkout'], Date.now());
+    const t0 = Date.now();
+    expect(await lookUp(key, t0)).toBeNull();
+    await env.DB.prepare(sql).run();
+    expect(await lookUp(key, t0 + MISS_CACHE_SECONDS * 1_000 - 1)).toBeNull();
+    expect(await lookUp(key, t0 + MISS_CACHE_SECONDS * 1_000)).toEqual({ name: 'auth-test-miss-expires', services: ['checkout'] });
+  });
+
+  it('remembers a miss no longer than INGEST_KEY_CACHE_SECONDS, and not at all with 0', async () => {
+    const short = await createKeySql('auth-test-miss-short', null, Date.now());
+    const t0 = Date.now();
+    expect(await lookUp(short.key, t0, 5)).toBeNull();
+    await env.DB.prepare(short.sql).run();
+    expect(await lookUp(short.key, t0 + 4_999, 5)).toBeNull();
+    expect(await lookUp(short.key, t0 + 5_000, 5)).toMatchObject({ name: 'auth-test-miss-short' });
+
+    const off = await createKeySql('auth-test-miss-off', null, Date.now());
+    expect(await lookUp(off.key, t0, 0)).toBeNull();
+    await env.DB.prepare(off.sql).run();
+    expect(await lookUp(off.key, t0, 0)).toMatchObject({ name: 'auth-test-miss-off' });
+  });
+
+  it('keeps refusing a revoked key with the caches on', async () => {
+    const key = await createKey('auth-test-miss-revoked');
+    await env.DB.prepare(revokeKeySql('auth-test-miss-revoked', Date.now()).split(';')[0]!).run();
+    for (let i = 0; i < 3; i++) expect((await postSpans({ 'x-api-key': key }, cached)).status).toBe(401);
   });
 });
 

@@ -1,6 +1,6 @@
 /**
  * A small per-isolate cache with a time-to-live and a size bound (oldest entry out first). Used for
- * ingest-key lookups so that a busy exporter does not cost a D1 read per request.
+ * ingest-key lookups, found and missed, so that a busy exporter does not cost a D1 read per request.
  */
 export class TtlCache<V> {
   private readonly entries = new Map<string, { value: V; expiresAtMs: number }>();
