@@ -65,6 +65,15 @@ const child = spawn(
     '--var', 'SAMPLE_RATE:1', '--var', 'TRACE_IDLE_SECONDS:1', '--var', 'LATE_SPAN_WINDOW_SECONDS:2', '--var', 'AUTH_REQUIRED:false'],
   { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', CI: 'true', EDGETRACE_SKIP_WEB_BUILD: '1' } },
 );
+// Ctrl-C or a SIGTERM from bench/run.mjs: end the detached stack and remove its state too.
+for (const [signal, n] of [['SIGINT', 2], ['SIGTERM', 15]])
+  process.once(signal, () => {
+    try {
+      process.kill(-child.pid, 'SIGTERM');
+    } catch {}
+    rmSync(state, { recursive: true, force: true });
+    process.exit(128 + n);
+  });
 let log = '';
 child.stdout.on('data', (d) => (log += d));
 child.stderr.on('data', (d) => (log += d));
