@@ -1,13 +1,15 @@
 /**
  * Hostile input at each documented limit, through the real Worker: body size before and after
- * gzip (a gzip bomb gets 413 without being inflated whole), spans per request, attributes, events,
- * value length, name length, value nesting, timestamps, ids, unknown fields. Each refusal names
- * the limit or the field and span index, and the valid spans of the same request are kept.
+ * gzip (a gzip bomb gets 413 without being inflated whole), spans and items per request, JSON
+ * nesting and size, protobuf group chains, attributes, events, value length, name length, value
+ * nesting, timestamps, ids, unknown fields. Each refusal names the limit or the field and span
+ * index, and the valid spans of the same request are kept.
  */
 import { SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { defaultIngestLimits } from '../worker/ingest/limits';
-import { defaultBodyLimits } from '../worker/ingest/read-body';
+import { MAX_GROUP_DEPTH } from '../worker/ingest/protobuf-reader';
+import { defaultBodyLimits, defaultJsonLimits } from '../worker/ingest/read-body';
 import { BASE } from './helpers/api';
 import { randomHex } from './helpers/spans';
 
@@ -41,6 +43,47 @@ async function expectRejectedBesideValid(broken: Record<string, unknown>, messag
 
 const attrs = (n: number, value: unknown = { stringValue: 'v' }) => Array.from({ length: n }, (_, i) => ({ key: `k${i}`, value }));
 
+async function postProtobuf(body: Uint8Array) {
+  const res = await SELF.fetch(`${BASE}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: body as BodyInit });
+  return { status: res.status, text: await res.text() };
+}
+
+async function gzip(text: string): Promise<Uint8Array> {
+  const stream = new Blob([text]).stream().pipeThrough(new CompressionStream('gzip'));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+/** Protobuf framing for hand-made bodies: a length-delimited field and a fixed64 field. */
+function concat(...parts: (Uint8Array | number[])[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+function field(num: number, payload: Uint8Array | number[]): Uint8Array {
+  const head = [(num << 3) | 2];
+  for (let n = payload.length; ; n = Math.floor(n / 128)) {
+    if (n < 0x80) {
+      head.push(n);
+      break;
+    }
+    head.push((n % 128) | 0x80);
+  }
+  return concat(head, payload);
+}
+const fixed64 = (num: number, v: bigint) => concat([(num << 3) | 1], new Uint8Array(new BigUint64Array([v]).buffer));
+
+/** A valid span message with `attributes` empty-valued attributes. */
+function rawSpan(attributes: number): Uint8Array {
+  const id = crypto.getRandomValues(new Uint8Array(24));
+  const attribute = field(9, concat(field(1, [0x6b]), field(2, [])));
+  return concat(field(1, id.subarray(0, 16)), field(2, id.subarray(16)), field(5, [0x6f, 0x70]), fixed64(7, NOW_NS), fixed64(8, NOW_NS + 1_000n), ...new Array<Uint8Array>(attributes).fill(attribute));
+}
+const rawRequest = (spans: Uint8Array[]) => field(1, field(2, concat(...spans.map((s) => field(2, s)))));
+
 describe('request-wide limits', () => {
   it('refuses a body over the size limit with 413', async () => {
     const big = new Uint8Array(defaultBodyLimits.maxBodyBytes + 1).fill(0x20);
@@ -50,7 +93,7 @@ describe('request-wide limits', () => {
   });
 
   it('refuses a gzip bomb with 413 naming the decompressed limit', async () => {
-    // 64 MiB of spaces gzip to ~64 KiB; inflating stops at the 32 MiB limit.
+    // 64 MiB of spaces gzip to ~64 KiB; inflating stops at the decompressed limit (16 MiB).
     const bomb = new Blob([new Uint8Array(64 * 1024 * 1024).fill(0x20)]).stream().pipeThrough(new CompressionStream('gzip'));
     const body = new Uint8Array(await new Response(bomb).arrayBuffer());
     expect(body.length).toBeLessThan(defaultBodyLimits.maxBodyBytes);
@@ -68,6 +111,44 @@ describe('request-wide limits', () => {
     const zipkin = await postJson(JSON.stringify(Array.from({ length: n }, () => ({ traceId, id: randomHex(8) }))), {}, '/api/v2/spans');
     expect(zipkin.status).toBe(413);
     expect(zipkin.text).toContain(`limit is ${defaultIngestLimits.maxSpansPerRequest}`);
+  });
+
+  it(`refuses 1,100 spans of 1,000 empty attributes (7.4 MB of protobuf) with 413 naming the item limit of ${defaultIngestLimits.maxItemsPerRequest}`, async () => {
+    const { status, text } = await postProtobuf(rawRequest(Array.from({ length: 1_100 }, () => rawSpan(1_000))));
+    expect(status, text).toBe(413);
+    expect(text).toContain(`attributes, events, links and array/kvlist values; the limit is ${defaultIngestLimits.maxItemsPerRequest} a request`);
+  });
+
+  it('refuses a chain of 100,000 START_GROUP tags with 400 naming the byte, not a 500', async () => {
+    const { status, text } = await postProtobuf(new Uint8Array(100_000).fill(0x0b));
+    expect(status, text).toBe(400);
+    expect(text).toContain(`groups nested deeper than ${MAX_GROUP_DEPTH} levels at byte ${MAX_GROUP_DEPTH}`);
+  });
+
+  it('refuses a span holding a chain of START_GROUP tags alone, and keeps its neighbour', async () => {
+    const chained = concat(rawSpan(1), new Uint8Array(100_000).fill(0x0b));
+    const { status, text } = await postProtobuf(rawRequest([rawSpan(1), chained]));
+    expect(status, text).toBe(200);
+    expect(text).toMatch(new RegExp(`resourceSpans\\[0\\]\\.scopeSpans\\[0\\]\\.spans\\[1\\]: malformed protobuf: groups nested deeper than ${MAX_GROUP_DEPTH} levels`));
+  });
+
+  it(`refuses JSON nested deeper than ${defaultJsonLimits.maxDepth} with 400 naming the limit, at both endpoints (16 MiB of [[[...]]], gzip)`, async () => {
+    const half = defaultBodyLimits.maxDecompressedBytes / 2;
+    const body = await gzip('['.repeat(half) + ']'.repeat(half));
+    for (const path of ['/v1/traces', '/api/v2/spans']) {
+      const { status, text } = await postJson(body, { 'content-encoding': 'gzip' }, path);
+      expect(status, text).toBe(400);
+      expect(text).toContain(`deeper than the limit of ${defaultJsonLimits.maxDepth}`);
+    }
+  });
+
+  it(`refuses JSON of more than ${defaultJsonLimits.maxValues} values with 413 naming the limit, at both endpoints`, async () => {
+    const body = await gzip(`[${'{},'.repeat(defaultJsonLimits.maxValues)}{}]`);
+    for (const path of ['/v1/traces', '/api/v2/spans']) {
+      const { status, text } = await postJson(body, { 'content-encoding': 'gzip' }, path);
+      expect(status, text).toBe(413);
+      expect(text).toContain(`more than ${defaultJsonLimits.maxValues} values`);
+    }
   });
 
   it('refuses a body that is not protobuf with 400', async () => {
@@ -101,6 +182,10 @@ describe('per-span limits and checks: the span is refused by index and field, it
     const future = NOW_NS + BigInt(L.maxFutureSeconds + 3_600) * 1_000_000_000n;
     return expectRejectedBesideValid({ startTimeUnixNano: String(future), endTimeUnixNano: String(future + 1n) }, /startTimeUnixNano/);
   });
+  it('an end far in the future', () => expectRejectedBesideValid({ endTimeUnixNano: String(2n ** 64n - 1n) }, /endTimeUnixNano: \d+ is more than \d+ s ahead/));
+  it('an event at time 0', () => expectRejectedBesideValid({ events: [{ timeUnixNano: '0', name: 'e' }] }, /events\[0\]\.timeUnixNano: 0 is before 2000-01-01/));
+  it('an event far in the future', () =>
+    expectRejectedBesideValid({ events: [{ timeUnixNano: String(2n ** 64n - 1n), name: 'e' }] }, /events\[0\]\.timeUnixNano: \d+ is more than/));
   it('a wrong type', () => expectRejectedBesideValid({ name: 42 }, /name/));
 
   it('accepts unknown fields, as OTLP asks of receivers', async () => {

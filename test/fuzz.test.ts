@@ -1,11 +1,13 @@
 /**
  * Property-based fuzzing of the real ingest handlers in workerd (fast-check, fixed seed, bounded
- * runs): random bytes, random JSON, and valid OTLP protobuf / OTLP JSON / Zipkin payloads mutated
- * at random are thrown at `/v1/traces` and `/api/v2/spans`. Whatever comes in, the answer is a 4xx
- * or a 2xx — never a 5xx, never a crash — and when valid spans travel beside broken ones, exactly
- * the valid ones are stored and the broken ones are counted in the answer.
+ * runs): random bytes, long START_GROUP chains, deep JSON, and valid OTLP protobuf / OTLP JSON /
+ * Zipkin payloads mutated at random are thrown at `/v1/traces` and `/api/v2/spans`. Whatever comes
+ * in, the answer is a 4xx or a 2xx — never a 5xx, never a crash — and when valid spans travel beside
+ * broken ones, in any of the three formats, the valid ones are stored and only the broken ones are
+ * counted in the answer.
  */
 import { SELF } from 'cloudflare:test';
+import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BASE } from './helpers/api';
@@ -36,13 +38,17 @@ async function gzip(bytes: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(await new Response(new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new CompressionStream('gzip'))).arrayBuffer());
 }
 
-/** Byte-level mutations of a valid message: flips, overwrites, cuts, insertions, repeats. */
+/** START_GROUP tags of fields 1, 2, 3 and 15: a chain of them nests groups without end. */
+const groupTag = fc.constantFrom(0x0b, 0x13, 0x1b, 0x7b);
+
+/** Byte-level mutations of a valid message: flips, overwrites, cuts, insertions, repeats, group chains. */
 const byteMutation = fc.oneof(
   fc.record({ op: fc.constant('flip' as const), at: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }),
   fc.record({ op: fc.constant('set' as const), at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }),
   fc.record({ op: fc.constant('cut' as const), at: fc.nat() }),
   fc.record({ op: fc.constant('insert' as const), at: fc.nat(), bytes: fc.uint8Array({ minLength: 1, maxLength: 16 }) }),
   fc.record({ op: fc.constant('repeat' as const), at: fc.nat(), length: fc.integer({ min: 1, max: 64 }), times: fc.integer({ min: 2, max: 50 }) }),
+  fc.record({ op: fc.constant('groups' as const), at: fc.nat(), tag: groupTag, length: fc.integer({ min: 1, max: 20_000 }) }),
 );
 type ByteMutation = typeof byteMutation extends fc.Arbitrary<infer T> ? T : never;
 
@@ -55,12 +61,58 @@ function mutateBytes(base: Uint8Array, mutations: readonly ByteMutation[]): Uint
     else if (m.op === 'set') b[at] = m.value;
     else if (m.op === 'cut') b = b.slice(0, at);
     else if (m.op === 'insert') b = Uint8Array.from([...b.slice(0, at), ...m.bytes, ...b.slice(at)]);
+    else if (m.op === 'groups') b = concat(b.subarray(0, at), new Uint8Array(m.length).fill(m.tag), b.subarray(at));
     else {
       const piece = b.slice(at, at + m.length);
       b = Uint8Array.from([...b.slice(0, at), ...Array.from({ length: m.times }, () => [...piece]).flat(), ...b.slice(at)]);
     }
   }
   return b;
+}
+
+function concat(...parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** A length-delimited protobuf field `num` around `payload`. */
+function frame(num: number, payload: Uint8Array): Uint8Array {
+  const head = [(num << 3) | 2];
+  let n = payload.length;
+  for (; n >= 0x80; n = Math.floor(n / 128)) head.push((n % 128) | 0x80);
+  head.push(n);
+  return concat(Uint8Array.from(head), payload);
+}
+
+/** The payload of the first length-delimited field `num` of a protobuf message. */
+function fieldOf(msg: Uint8Array, num: number): Uint8Array {
+  let i = 0;
+  const varint = () => {
+    let v = 0;
+    for (let shift = 0; ; shift += 7) {
+      const b = msg[i++]!;
+      v += (b & 0x7f) * 2 ** shift;
+      if (b < 0x80) return v;
+    }
+  };
+  while (i < msg.length) {
+    const tag = varint();
+    const wire = tag & 7;
+    if (wire === 0) varint();
+    else if (wire === 1) i += 8;
+    else if (wire === 5) i += 4;
+    else {
+      const len = varint();
+      if (tag >>> 3 === num) return msg.subarray(i, i + len);
+      i += len;
+    }
+  }
+  throw new Error(`no field ${num}`);
 }
 
 /** Every path (as key lists) into a JSON value. */
@@ -85,21 +137,23 @@ function replaceAt(root: unknown, path: (string | number)[], replacement: unknow
   return copy;
 }
 
-/** Values that break types and ranges: wrong JSON types, huge and negative numbers, bad hex, deep nesting. */
-const hostileValue = fc.oneof(
-  fc.jsonValue({ maxDepth: 4 }),
-  fc.constantFrom(undefined, null, '', '0'.repeat(32), 'zz', '-1', '1e400', '18446744073709551616', -1, 1e308, Number.MAX_SAFE_INTEGER, true, [], {}),
-  fc.string({ unit: 'binary', maxLength: 64 }),
-  fc.integer({ min: 1, max: 40 }).map((depth) => {
-    let v: unknown = { stringValue: 'x' };
-    for (let i = 0; i < depth; i++) v = { arrayValue: { values: [v] } };
-    return v;
-  }),
-);
+/** Values that break types and ranges: wrong JSON types, huge and negative numbers, bad hex, nesting up to `maxNesting` values deep. */
+const hostileValues = (maxNesting: number) =>
+  fc.oneof(
+    fc.jsonValue({ maxDepth: 4 }),
+    fc.constantFrom(undefined, null, '', '0'.repeat(32), 'zz', '-1', '1e400', '18446744073709551616', -1, 1e308, Number.MAX_SAFE_INTEGER, true, [], {}),
+    fc.string({ unit: 'binary', maxLength: 64 }),
+    fc.integer({ min: 1, max: maxNesting }).map((depth) => {
+      let v: unknown = { stringValue: 'x' };
+      for (let i = 0; i < depth; i++) v = { arrayValue: { values: [v] } };
+      return v;
+    }),
+  );
+const hostileValue = hostileValues(40);
 
-const jsonMutations = (base: unknown) => {
+const jsonMutations = (base: unknown, values = hostileValue) => {
   const paths = pathsOf(base);
-  return fc.array(fc.tuple(fc.nat({ max: paths.length - 1 }), hostileValue), { minLength: 1, maxLength: 4 }).map((edits) => {
+  return fc.array(fc.tuple(fc.nat({ max: paths.length - 1 }), values), { minLength: 1, maxLength: 4 }).map((edits) => {
     let v = base;
     for (const [i, replacement] of edits) {
       const path = paths[i]!;
@@ -133,6 +187,16 @@ describe('fuzzing the ingest handlers', () => {
     );
   });
 
+  it('answers chains of START_GROUP tags, bare or between random bytes, with 4xx or 2xx', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 64 }), groupTag, fc.integer({ min: 1, max: 100_000 }), fc.uint8Array({ maxLength: 64 }), async (before, tag, length, after) => {
+        const body = concat(before, new Uint8Array(length).fill(tag), after);
+        await expectNo5xx(await post('/v1/traces', body, 'application/x-protobuf'), 'group chains');
+      }),
+      settings(60),
+    );
+  });
+
   it('answers mutated OTLP protobuf from the real SDK with 4xx or 2xx', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(byteMutation, { minLength: 1, maxLength: 6 }), async (mutations) => {
@@ -151,6 +215,18 @@ describe('fuzzing the ingest handlers', () => {
         await expectNo5xx(await post('/api/v2/spans', text, 'application/json'), 'random Zipkin JSON');
       }),
       settings(300),
+    );
+  });
+
+  it('answers deeply nested JSON at both endpoints with 4xx or 2xx', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 200_000 }), fc.constantFrom('[', '{"a":', '[{"a":'), fc.boolean(), async (depth, open, closed) => {
+        const close = open === '[' ? ']' : open === '{"a":' ? '}' : '}]';
+        const text = open.repeat(depth) + (closed ? `0${close.repeat(depth)}` : '');
+        await expectNo5xx(await post('/v1/traces', text, 'application/json'), 'deep OTLP JSON');
+        await expectNo5xx(await post('/api/v2/spans', text, 'application/json'), 'deep Zipkin JSON');
+      }),
+      settings(40),
     );
   });
 
@@ -252,5 +328,91 @@ describe('valid spans beside broken ones', () => {
       }),
       settings(100),
     );
+  });
+
+  /** Span ids stored for a trace, by the query API. */
+  async function storedIds(traceId: string): Promise<string[]> {
+    const res = await SELF.fetch(`${BASE}/api/traces/${traceId}`);
+    const body = (await res.json()) as { data: { spans: { spanID: string }[] }[] };
+    return body.data[0]?.spans.map((s) => s.spanID) ?? [];
+  }
+
+  it('protobuf: keeps every untouched span when one span of the batch is mutated, and counts at most that one', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.nat({ max: 3 }), fc.boolean(), fc.array(byteMutation, { minLength: 1, maxLength: 4 }), async (victimIndex, victimFirst, mutations) => {
+        const { traceId, spans } = recordProfileRequest();
+        const victim = spans[victimIndex]!;
+        const good = spans.filter((s) => s !== victim);
+        // The victim travels as a resourceSpans of its own, framed anew around its mutated bytes:
+        // the mutation stays inside that one span message, as a broken span from a client would.
+        const victimBytes = fieldOf(fieldOf(fieldOf(toProtobuf([victim]), 1), 2), 2);
+        const broken = frame(1, frame(2, frame(2, mutateBytes(victimBytes, mutations))));
+        const body = victimFirst ? concat(broken, toProtobuf(good)) : concat(toProtobuf(good), broken);
+        const res = await post('/v1/traces', body, 'application/x-protobuf');
+        const answer = new Uint8Array(await res.arrayBuffer());
+        expect(res.status, new TextDecoder().decode(answer)).toBe(200);
+        const partial = ProtobufTraceSerializer.deserializeResponse(answer).partialSuccess;
+        const rejected = Number(partial?.rejectedSpans ?? 0);
+        expect(rejected, partial?.errorMessage).toBeLessThanOrEqual(1);
+        if (rejected) {
+          const brokenAt = victimFirst ? 0 : new Set(good.map((s) => s.resource)).size;
+          expect(partial!.errorMessage).toMatch(new RegExp(`^resourceSpans\\[${brokenAt}\\]\\.scopeSpans\\[0\\]\\.spans\\[0\\]`));
+        }
+        seen.set('mutated protobuf span', (seen.get('mutated protobuf span') ?? new Set()).add(rejected));
+        expect(await storedIds(traceId)).toEqual(expect.arrayContaining(good.map((s) => s.spanContext().spanId)));
+      }),
+      settings(80),
+    );
+    // both ways out were taken: the mutated span refused, and (a harmless mutation) kept
+    expect([...seen.get('mutated protobuf span')!].sort()).toEqual([0, 1]);
+  });
+
+  it('Zipkin: keeps every valid span beside mutated ones, and counts them in its answer', async () => {
+    const nowUs = Date.now() * 1_000;
+    const template = {
+      traceId: 'e'.repeat(32),
+      parentId: 'b'.repeat(16),
+      id: 'f'.repeat(16),
+      name: 'query',
+      kind: 'CLIENT',
+      timestamp: nowUs,
+      duration: 900,
+      localEndpoint: { serviceName: 'web', ipv4: '10.0.0.1' },
+      remoteEndpoint: { serviceName: 'db', port: 5432 },
+      tags: { 'db.system': 'postgresql' },
+      annotations: [{ timestamp: nowUs + 10, value: 'sent' }],
+    };
+    // nesting the JSON limit lets through: past it the whole body is refused, as it should be
+    const victims = fc.array(fc.tuple(jsonMutations(template, hostileValues(12)), fc.nat()), { minLength: 1, maxLength: 3 });
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 4 }), victims, async (goodCount, broken) => {
+        const traceId = randomHex(16);
+        const good = Array.from({ length: goodCount }, (_, i) => ({
+          traceId,
+          id: randomHex(8),
+          name: `op ${i}`,
+          kind: 'SERVER',
+          timestamp: nowUs + i,
+          duration: 100,
+          localEndpoint: { serviceName: 'web' },
+          tags: { 'http.method': 'GET' },
+          annotations: [{ timestamp: nowUs + i, value: 'wr' }],
+        }));
+        const body: unknown[] = [...good];
+        for (const [victim, at] of broken) body.splice(at % (body.length + 1), 0, victim);
+        const res = await post('/api/v2/spans', JSON.stringify(body), 'application/json');
+        const text = await res.text();
+        expect(res.status, text).toBe(202);
+        const answer = (text ? JSON.parse(text) : { accepted: body.length, rejected: 0, errors: [] }) as { accepted: number; rejected: number; errors: string[] };
+        expect(answer.accepted + answer.rejected, text).toBe(body.length);
+        expect(answer.rejected, text).toBeLessThanOrEqual(broken.length);
+        const goodAt = good.map((g) => body.indexOf(g));
+        for (const e of answer.errors) expect(goodAt, e).not.toContain(Number(/^\[(\d+)\]/.exec(e)![1]));
+        seen.set('mutated Zipkin span', (seen.get('mutated Zipkin span') ?? new Set()).add(answer.rejected === 0 ? 0 : 1));
+        expect(await storedIds(traceId)).toEqual(expect.arrayContaining(good.map((g) => g.id)));
+      }),
+      settings(80),
+    );
+    expect([...seen.get('mutated Zipkin span')!].sort()).toEqual([0, 1]);
   });
 });

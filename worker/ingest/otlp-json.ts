@@ -3,7 +3,9 @@
  * span model. Field names are lowerCamelCase, ids are hex, 64-bit integers may be strings or
  * numbers, enums may be numbers or their names. Every span is checked on its own: a broken span is
  * refused with the path of the field that is wrong, and its neighbours are kept. Unknown fields are
- * ignored, as the spec asks of receivers, and reported as warnings.
+ * ignored, as the spec asks of receivers, and reported as warnings. The body arrives parsed: its
+ * nesting and size were bounded before `JSON.parse` (read-body.ts), and the items it holds are
+ * counted against the request's budget here, as in the protobuf decoder.
  */
 import { DecodeError, FieldError, joinPath } from './decode-error';
 import { resolveOptions, type DecodeOptions, type ResolvedOptions } from './limits';
@@ -165,6 +167,7 @@ function anyValue(v: unknown, field: string, opts: ResolvedOptions, depth: numbe
     if (!isObject(a)) throw new FieldError(`${field}.arrayValue`, `must be an object with values, got ${typeName(a)}`);
     const values = optArray(a, 'values');
     checkCount(values.length, limits.maxAttributes, `${field}.arrayValue.values`);
+    opts.budget.take(values.length);
     return { arrayValue: { values: values.map((x, i) => anyValue(x, `${field}.arrayValue.values[${i}]`, opts, depth + 1)) } };
   }
   if ('kvlistValue' in v) {
@@ -183,6 +186,7 @@ function anyValue(v: unknown, field: string, opts: ResolvedOptions, depth: numbe
 
 function keyValues(list: unknown[], field: string, opts: ResolvedOptions, depth = 1): KeyValue[] {
   checkCount(list.length, opts.limits.maxAttributes, field);
+  opts.budget.take(list.length);
   const out = new Array<KeyValue>(list.length);
   for (let i = 0; i < list.length; i++) {
     const kv = list[i];
@@ -278,6 +282,7 @@ function spanOf(v: unknown, resource: Resource, service: string, scope: Scope | 
   checkCount(events.length, limits.maxEvents, 'events');
   const links = optArray(v, 'links');
   checkCount(links.length, limits.maxLinks, 'links');
+  opts.budget.take(events.length + links.length);
   const status = v.status ?? {};
   if (!isObject(status)) throw new FieldError('status', `must be an object, got ${typeName(status)}`);
   warn.unknownFields(status, 'status', joinPath(path, 'status'));

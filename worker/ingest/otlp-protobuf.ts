@@ -2,7 +2,9 @@
  * OTLP/protobuf (`opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest`) → the internal
  * span model, read straight off the wire. Unknown fields are skipped, as protobuf requires. A body
  * whose framing is broken is refused whole (DecodeError); a span whose own bytes or fields are
- * wrong is refused alone, with its path, and the rest of the request is kept.
+ * wrong is refused alone, with its path, and the rest of the request is kept. Attributes, events,
+ * links and array/kvlist values are counted against the request's budget as they are met, so a body
+ * of many cheap items is refused (413) before its decoded form outgrows the Worker's memory.
  *
  * Every message is read in place by one cursor over the body (no reader or slice per message, the
  * spans located as offsets before any is decoded), and no path string is built unless something is
@@ -87,6 +89,7 @@ function anyValue(r: Reader, opts: ResolvedOptions, depth: number): AnyValue {
         while (r.pos < r.end) {
           const t = r.uint32();
           if (t >>> 3 === 1 && (t & 7) === WireType.LEN) {
+            opts.budget.take(1);
             try {
               values.push(anyValue(r, opts, depth + 1));
             } catch (err) {
@@ -130,6 +133,7 @@ function keyValues(r: Reader, opts: ResolvedOptions, depth: number): KeyValue[] 
   while (r.pos < r.end) {
     const t = r.uint32();
     if (t >>> 3 === 1 && (t & 7) === WireType.LEN) {
+      opts.budget.take(1);
       try {
         out.push(keyValue(r, opts, depth));
       } catch (err) {
@@ -149,6 +153,7 @@ function toBase64(bytes: Uint8Array): string {
 
 /** Appends the KeyValue at the cursor (one entry of a `repeated KeyValue` field) to `list`. */
 function pushAttribute(r: Reader, list: KeyValue[], field: string, opts: ResolvedOptions): void {
+  opts.budget.take(1);
   try {
     list.push(keyValue(r, opts, 1));
   } catch (err) {
@@ -342,6 +347,7 @@ function spanOf(r: Reader, start: number, end: number, resource: Resource, servi
         continue;
       case 11:
         if (wire !== WireType.LEN) break;
+        opts.budget.take(1);
         try {
           events.push(eventOf(r, opts));
         } catch (err) {
@@ -355,6 +361,7 @@ function spanOf(r: Reader, start: number, end: number, resource: Resource, servi
         continue;
       case 13:
         if (wire !== WireType.LEN) break;
+        opts.budget.take(1);
         try {
           links.push(linkOf(r, opts));
         } catch (err) {
@@ -507,7 +514,11 @@ export function decodeOtlpProtobuf(body: Uint8Array, options?: DecodeOptions): D
       } else r.skip(tag & 7);
     }
   } catch (err) {
-    if (err instanceof WireError) throw new DecodeError(`the body is not a valid OTLP protobuf ExportTraceServiceRequest: ${err.message}`, index ? `resourceSpans[${index - 1}]` : '');
+    const path = index ? `resourceSpans[${index - 1}]` : '';
+    if (err instanceof WireError) throw new DecodeError(`the body is not a valid OTLP protobuf ExportTraceServiceRequest: ${err.message}`, path);
+    // A backstop: whatever hostile bytes still drive the decoder past a runtime limit (a stack or
+    // an allocation) is the body's fault, so a 400 rather than a 500.
+    if (err instanceof RangeError) throw new DecodeError(`the body could not be decoded as OTLP protobuf: ${err.message}`, path);
     throw err;
   }
   return out;

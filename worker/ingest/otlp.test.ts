@@ -1,6 +1,7 @@
 /**
  * The OTLP decoders against what the real OpenTelemetry JS SDK serialises (its own protobuf and JSON
- * serializers), and against broken input: each refusal names the span and the field.
+ * serializers), and against broken and hostile input: each refusal names the span and the field, or
+ * the request-wide limit that refused the whole body.
  */
 import { SpanKind as ApiKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
@@ -8,11 +9,15 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
 import { DecodeError } from './decode-error';
+import { defaultIngestLimits } from './limits';
 import { decodeOtlpJson } from './otlp-json';
 import { decodeOtlpProtobuf } from './otlp-protobuf';
 import { encodeExportResponse, encodeStatus } from './otlp-response';
+import { MAX_GROUP_DEPTH } from './protobuf-reader';
+import { checkJsonShape, defaultJsonLimits, parseJsonBody } from './read-body';
+import { ApiError } from '../http-error';
 import { encodeOtlpJson } from '../query/otlp-encode';
-import type { Span } from '../span/model';
+import type { AnyValue, KeyValue, Span } from '../span/model';
 
 function recordSpans(): ReadableSpan[] {
   const exporter = new InMemorySpanExporter();
@@ -306,5 +311,290 @@ describe('OTLP responses', () => {
     expect(encodeExportResponse(0, '', 'json')).toBe('{}');
     expect(JSON.parse(encodeStatus(3, 'bad', 'json') as string)).toEqual({ code: 3, message: 'bad' });
     expect(Array.from(encodeStatus(3, 'ab', 'protobuf') as Uint8Array)).toEqual([0x08, 3, 0x12, 2, 0x61, 0x62]);
+  });
+});
+
+/** Protobuf framing for hand-made bodies: a length-delimited field and a fixed64 field. */
+function varint(n: number): number[] {
+  const out: number[] = [];
+  for (; n >= 0x80; n = Math.floor(n / 128)) out.push((n % 128) | 0x80);
+  out.push(n);
+  return out;
+}
+function concat(...parts: (Uint8Array | number[])[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+const field = (num: number, payload: Uint8Array | number[]) => concat([(num << 3) | 2, ...varint(payload.length)], payload);
+const fixed64 = (num: number, v: bigint) => concat([(num << 3) | 1], new Uint8Array(new BigUint64Array([v]).buffer));
+const utf8 = (s: string) => new TextEncoder().encode(s);
+
+/** The payload of the first length-delimited field `num` of a message. */
+function fieldOf(msg: Uint8Array, num: number): Uint8Array {
+  let i = 0;
+  const read = () => {
+    let v = 0;
+    for (let shift = 0; ; shift += 7) {
+      const b = msg[i++]!;
+      v += (b & 0x7f) * 2 ** shift;
+      if (b < 0x80) return v;
+    }
+  };
+  while (i < msg.length) {
+    const tag = read();
+    const wire = tag & 7;
+    if (wire === 0) read();
+    else if (wire === 1) i += 8;
+    else if (wire === 5) i += 4;
+    else {
+      const len = read();
+      if (tag >>> 3 === num) return msg.subarray(i, i + len);
+      i += len;
+    }
+  }
+  throw new Error(`no field ${num}`);
+}
+
+/** A span message of `attributes` empty-valued attributes keyed "k", ending `endNs`. */
+function rawSpan(attributes: number, startNs = BigInt(Date.now()) * 1_000_000n, endNs = startNs + 1_000n): Uint8Array {
+  const id = crypto.getRandomValues(new Uint8Array(24));
+  const attribute = field(9, concat(field(1, utf8('k')), field(2, [])));
+  return concat(
+    field(1, id.subarray(0, 16)),
+    field(2, id.subarray(16)),
+    field(5, utf8('op')),
+    fixed64(7, startNs),
+    fixed64(8, endNs),
+    ...new Array<Uint8Array>(attributes).fill(attribute),
+  );
+}
+/** An ExportTraceServiceRequest of one resource and one scope holding `spans`. */
+const rawRequest = (spans: Uint8Array[]) => field(1, field(2, concat(...spans.map((s) => field(2, s)))));
+
+/** Attributes, events, links and array/kvlist values of decoded spans, resource and scope once each. */
+function itemsOf(spans: Span[]): number {
+  const inValue = (v: AnyValue): number =>
+    'arrayValue' in v ? v.arrayValue.values.reduce((n, x) => n + 1 + inValue(x), 0) : 'kvlistValue' in v ? inList(v.kvlistValue.values) : 0;
+  const inList = (list: KeyValue[] = []) => list.reduce((n, kv) => n + 1 + inValue(kv.value), 0);
+  const seen = new Set<object>();
+  let n = 0;
+  for (const s of spans) {
+    for (const shared of [s.resource, s.scope])
+      if (shared && !seen.has(shared)) {
+        seen.add(shared);
+        n += inList(shared.attributes);
+      }
+    n += inList(s.attributes) + s.events.length + s.links.length;
+    for (const x of [...s.events, ...s.links]) n += inList(x.attributes);
+  }
+  return n;
+}
+
+function thrown(f: () => unknown): unknown {
+  try {
+    f();
+  } catch (err) {
+    return err;
+  }
+  throw new Error('nothing was thrown');
+}
+
+describe('hostile protobuf', () => {
+  it('a chain of START_GROUP tags is refused with 400 naming the byte, not a stack overflow', () => {
+    // in the body itself, and inside a resourceSpans field
+    for (const bytes of [new Uint8Array(100_000).fill(0x0b), field(1, new Uint8Array(100_000).fill(0x1b))]) {
+      const err = thrown(() => decodeOtlpProtobuf(bytes));
+      expect(err).toBeInstanceOf(DecodeError);
+      expect(err).toMatchObject({ status: 400, message: expect.stringMatching(new RegExp(`groups nested deeper than ${MAX_GROUP_DEPTH} levels at byte \\d+`)) });
+    }
+  });
+
+  it('a chain of START_GROUP tags inside one span refuses that span only', () => {
+    const recorded = recordSpans();
+    const body = concat(toProtobuf(recorded), rawRequest([concat(rawSpan(1), new Uint8Array(50_000).fill(0x0b))]));
+    const out = decodeOtlpProtobuf(body);
+    expect(out.spans.map((s) => s.name).sort()).toEqual(recorded.map((s) => s.name).sort());
+    // the chain is the body's last 50,000 bytes: its first tag opens the group, the 33rd nests too deep
+    const at = body.length - 50_000 + MAX_GROUP_DEPTH;
+    expect(out.rejected).toEqual([
+      { path: 'resourceSpans[1].scopeSpans[0].spans[0]', message: `malformed protobuf: groups nested deeper than ${MAX_GROUP_DEPTH} levels at byte ${at}` },
+    ]);
+  });
+});
+
+describe('the per-request item budget', () => {
+  const L = defaultIngestLimits;
+
+  it('counts attributes, events, links and array/kvlist values across the request, protobuf and JSON alike', () => {
+    const recorded = recordSpans();
+    const n = itemsOf(decodeOtlpProtobuf(toProtobuf(recorded)).spans);
+    // the fixture has each kind: resource and span attributes, an event and a link with attributes, arrays, a map
+    expect(n).toBeGreaterThan(20);
+    for (const decode of [(o: object) => decodeOtlpProtobuf(toProtobuf(recorded), o), (o: object) => decodeOtlpJson(toJson(recorded), o)]) {
+      expect(decode({ limits: { maxItemsPerRequest: n } }).spans).toHaveLength(2);
+      const err = thrown(() => decode({ limits: { maxItemsPerRequest: n - 1 } }));
+      expect(err).toBeInstanceOf(DecodeError);
+      expect(err).toMatchObject({ status: 413, message: expect.stringContaining(`limit is ${n - 1}`) });
+    }
+  });
+
+  it(`refuses 1,100 spans of 1,000 empty attributes (7.4 MB of protobuf) with 413 naming the limit of ${L.maxItemsPerRequest}`, () => {
+    const bytes = rawRequest(Array.from({ length: 1_100 }, () => rawSpan(1_000)));
+    expect(bytes.length).toBeGreaterThan(7_000_000);
+    const err = thrown(() => decodeOtlpProtobuf(bytes));
+    expect(err).toBeInstanceOf(DecodeError);
+    expect(err).toMatchObject({
+      status: 413,
+      message: `the request holds more than ${L.maxItemsPerRequest} attributes, events, links and array/kvlist values; the limit is ${L.maxItemsPerRequest} a request: send smaller batches`,
+    });
+  });
+
+  it('refuses the same in OTLP JSON (201 spans of 1,000), while a full SDK batch of 512 spans x 128 attributes fits', () => {
+    const now = String(BigInt(Date.now()) * 1_000_000n);
+    const request = (spans: number, attributes: number, value: AnyValue) => ({
+      resourceSpans: [
+        {
+          scopeSpans: [
+            {
+              spans: Array.from({ length: spans }, (_, i) => ({
+                traceId: '5b8efff798038103d269b633813fc60c',
+                spanId: (i + 1).toString(16).padStart(16, '0'),
+                startTimeUnixNano: now,
+                endTimeUnixNano: now,
+                attributes: Array.from({ length: attributes }, (_, k) => ({ key: `app.attribute.${k}`, value })),
+              })),
+            },
+          ],
+        },
+      ],
+    });
+    expect(() => decodeOtlpJson(request(201, 1_000, {}))).toThrow(`limit is ${L.maxItemsPerRequest}`);
+    const full = decodeOtlpJson(request(512, 128, { stringValue: 'v'.repeat(100) }));
+    expect(full.rejected).toEqual([]);
+    expect(full.spans).toHaveLength(512);
+  });
+});
+
+describe('times out of bounds refuse their span, by field and index', () => {
+  const MAX_U64 = 2n ** 64n - 1n;
+
+  it('protobuf: an end or an event time of 0 or 2^64-1', () => {
+    const [base] = recordSpans() as [ReadableSpan, ReadableSpan];
+    const at = (ns: bigint): [number, number] => [Number(ns / 1_000_000_000n), Number(ns % 1_000_000_000n)];
+    const variant = (changes: Partial<Record<'endTime' | 'events', unknown>>) => Object.assign(Object.create(Object.getPrototypeOf(base)), base, changes);
+    const event = (ns: bigint) => [{ name: 'e', time: at(ns), attributes: {} }];
+    const out = decodeOtlpProtobuf(
+      toProtobuf([base, variant({ endTime: at(MAX_U64) }), variant({ events: event(0n) }), variant({ events: [...base.events, ...event(MAX_U64)] })]),
+    );
+    expect(out.spans).toHaveLength(1);
+    const path = 'resourceSpans[0].scopeSpans[0].spans';
+    expect(out.rejected).toEqual([
+      { path: `${path}[1].endTimeUnixNano`, message: `${MAX_U64} is more than ${defaultIngestLimits.maxFutureSeconds} s ahead of the server's clock` },
+      { path: `${path}[2].events[0].timeUnixNano`, message: expect.stringContaining('0 is before 2000-01-01') },
+      { path: `${path}[3].events[${base.events.length}].timeUnixNano`, message: expect.stringContaining(`${MAX_U64} is more than`) },
+    ]);
+  });
+
+  it('JSON: an end or an event time of 0, missing or 2^64-1', () => {
+    const now = BigInt(Date.now()) * 1_000_000n;
+    const span = (spanId: string, extra: Record<string, unknown> = {}) => ({
+      traceId: '5b8efff798038103d269b633813fc60c',
+      spanId,
+      startTimeUnixNano: String(now),
+      endTimeUnixNano: String(now + 1_000n),
+      events: [{ timeUnixNano: String(now), name: 'ok' }],
+      ...extra,
+    });
+    const out = decodeOtlpJson({
+      resourceSpans: [
+        {
+          scopeSpans: [
+            {
+              spans: [
+                span('0000000000000001'),
+                span('0000000000000002', { endTimeUnixNano: String(MAX_U64) }),
+                span('0000000000000003', { events: [{ timeUnixNano: String(now), name: 'ok' }, { timeUnixNano: '0', name: 'zero' }] }),
+                span('0000000000000004', { events: [{ name: 'no time' }] }),
+                span('0000000000000005', { events: [{ timeUnixNano: String(MAX_U64), name: 'late' }] }),
+              ],
+            },
+          ],
+        },
+      ],
+    });
+    expect(out.spans.map((s) => s.spanId)).toEqual(['0000000000000001']);
+    const path = 'resourceSpans[0].scopeSpans[0].spans';
+    expect(out.rejected.map((r) => r.path)).toEqual([
+      `${path}[1].endTimeUnixNano`,
+      `${path}[2].events[1].timeUnixNano`,
+      `${path}[3].events[0].timeUnixNano`,
+      `${path}[4].events[0].timeUnixNano`,
+    ]);
+    expect(out.rejected[0]!.message).toMatch(/ahead of the server's clock/);
+    expect(out.rejected[1]!.message).toMatch(/before 2000-01-01/);
+  });
+});
+
+describe('JSON bodies are bounded before JSON.parse', () => {
+  const J = defaultJsonLimits;
+  const bytes = (s: string) => new TextEncoder().encode(s);
+
+  it(`refuses nesting past ${J.maxDepth} with 400 naming the limit and the byte, before parsing`, () => {
+    const err = thrown(() => parseJsonBody(bytes('['.repeat(100_000) + ']'.repeat(100_000))));
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err).toMatchObject({ status: 400, message: `JSON body nests arrays and objects deeper than the limit of ${J.maxDepth} (at byte ${J.maxDepth})` });
+    expect(parseJsonBody(bytes('['.repeat(J.maxDepth) + ']'.repeat(J.maxDepth)))).toBeInstanceOf(Array);
+    expect(() => checkJsonShape(bytes(`{"a":${'{"b":'.repeat(J.maxDepth)}1${'}'.repeat(J.maxDepth + 1)}`))).toThrow(/deeper than the limit/);
+  });
+
+  it(`refuses more than ${J.maxValues} values with 413 naming the limit`, () => {
+    const err = thrown(() => parseJsonBody(bytes(`[${'0,'.repeat(J.maxValues)}0]`)));
+    expect(err).toMatchObject({ status: 413, message: `JSON body holds more than ${J.maxValues} values; the limit is ${J.maxValues} a request: send smaller batches` });
+    expect(() => checkJsonShape(bytes('[{},{}]'), { maxDepth: 2, maxValues: 4 })).not.toThrow();
+    expect(() => checkJsonShape(bytes('[{},{},{}]'), { maxDepth: 2, maxValues: 4 })).toThrow(/more than 4 values/);
+  });
+
+  it('does not count brackets and commas inside strings, whatever their escapes and characters', () => {
+    const tricky = ['['.repeat(100), '\\', '"[[[', '\\"', 'é中😀[{', ',,,'.repeat(J.maxValues)];
+    const body = JSON.stringify({ key: tricky, [`${'['.repeat(200)}\\`]: { '"{': tricky.join('') } });
+    expect(parseJsonBody(bytes(body))).toEqual(JSON.parse(body));
+    // an escaped backslash ends right before the closing quote: what follows is structure again
+    expect(() => checkJsonShape(bytes(`["\\\\",${'['.repeat(J.maxDepth)}${']'.repeat(J.maxDepth)}]`))).toThrow(/deeper than the limit/);
+  });
+
+  it('leaves invalid JSON to JSON.parse: 400', () => {
+    for (const body of ['{"a":', '"unterminated [[[', '', ']]]]']) expect(thrown(() => parseJsonBody(bytes(body)))).toMatchObject({ status: 400, message: expect.stringContaining('body is not valid JSON') });
+  });
+
+  it('lets through the deepest request the decoder accepts: kvlist values down to the value depth limit, in a link attribute', () => {
+    let value: unknown = { stringValue: 'leaf' };
+    for (let d = 1; d < defaultIngestLimits.maxValueDepth; d++) value = { kvlistValue: { values: [{ key: `d${d}`, value }] } };
+    const body = JSON.stringify({
+      resourceSpans: [
+        {
+          scopeSpans: [
+            {
+              spans: [
+                {
+                  traceId: '5b8efff798038103d269b633813fc60c',
+                  spanId: '0000000000000001',
+                  startTimeUnixNano: String(BigInt(Date.now()) * 1_000_000n),
+                  endTimeUnixNano: String(BigInt(Date.now()) * 1_000_000n),
+                  links: [{ traceId: '5b8efff798038103d269b633813fc60c', spanId: '0000000000000002', attributes: [{ key: 'deep', value }] }],
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    });
+    const out = decodeOtlpJson(parseJsonBody(bytes(body)));
+    expect(out.rejected).toEqual([]);
+    expect(out.spans).toHaveLength(1);
   });
 });

@@ -1,10 +1,11 @@
 /**
  * The wire reader's fast paths against plain references: decimal times against BigInt, strings
  * against TextDecoder, ids against a byte-by-byte hex, varints against their definition. The
- * string and id caches must never change what a read returns, whatever was read before.
+ * string and id caches must never change what a read returns, whatever was read before. Hostile
+ * framing (groups nested without end) fails as a WireError, never as a stack overflow.
  */
 import { describe, expect, it } from 'vitest';
-import { Reader, WireError, uint64Decimal } from './protobuf-reader';
+import { MAX_GROUP_DEPTH, Reader, WireError, WireType, uint64Decimal } from './protobuf-reader';
 
 /** A deterministic stream of 32-bit values (no timing, no Math.random). */
 function lcg(seed: number): () => number {
@@ -118,5 +119,53 @@ describe('Reader varints', () => {
     expect(() => new Reader(Uint8Array.from([0xff, 0xff])).uint32()).toThrow(/truncated varint at byte 2/);
     expect(() => new Reader(Uint8Array.from([0x80])).int64String()).toThrow(WireError);
     expect(() => new Reader(new Uint8Array(11).fill(0xff)).uint32()).toThrow(/longer than 10 bytes/);
+  });
+});
+
+describe('Reader skipping groups', () => {
+  /** Reads the first tag and skips its field, as a decoder does with a field it does not know. */
+  const skipFirst = (bytes: Uint8Array) => {
+    const r = new Reader(bytes);
+    r.skip(r.uint32() & 7);
+    return r;
+  };
+
+  it('skips nested groups and the fields inside them, and reads on after them', () => {
+    // group 1 { varint 2 = 5; group 2 { fixed32 3; bytes 4 } } then varint 3 = 7
+    const r = skipFirst(Uint8Array.from([0x0b, 0x10, 0x05, 0x13, 0x1d, 1, 2, 3, 4, 0x22, 0x01, 0xff, 0x14, 0x0c, 0x18, 0x07]));
+    expect(r.uint32()).toBe(0x18);
+    expect(r.uint32()).toBe(7);
+    expect(r.done).toBe(true);
+  });
+
+  it(`skips groups nested ${MAX_GROUP_DEPTH} deep`, () => {
+    const bytes = Uint8Array.from([...new Array<number>(MAX_GROUP_DEPTH).fill(0x0b), ...new Array<number>(MAX_GROUP_DEPTH).fill(0x0c)]);
+    expect(skipFirst(bytes).done).toBe(true);
+  });
+
+  it('refuses a long chain of START_GROUP tags with a WireError naming the byte, not a stack overflow', () => {
+    const chains = [
+      new Uint8Array(100_000).fill(0x0b),
+      // START_GROUP tags of other field numbers, one and two bytes long
+      Uint8Array.from({ length: 100_000 }, (_, i) => ((1 + (i % 15)) << 3) | WireType.START_GROUP),
+      Uint8Array.from({ length: 100_000 }, (_, i) => (i % 2 ? 0x01 : 0x83)),
+      // a field before each group
+      Uint8Array.from({ length: 99_999 }, (_, i) => [0x0b, 0x08, 0x01][i % 3]!),
+    ];
+    for (const bytes of chains) {
+      let thrown: unknown;
+      try {
+        skipFirst(bytes);
+      } catch (err) {
+        thrown = err;
+      }
+      expect(thrown).toBeInstanceOf(WireError);
+      expect((thrown as Error).message).toMatch(new RegExp(`^groups nested deeper than ${MAX_GROUP_DEPTH} levels at byte \\d+$`));
+    }
+    expect(() => skipFirst(new Uint8Array(100_000).fill(0x0b))).toThrow(`groups nested deeper than ${MAX_GROUP_DEPTH} levels at byte ${MAX_GROUP_DEPTH}`);
+  });
+
+  it('refuses a group that never ends', () => {
+    expect(() => skipFirst(Uint8Array.from([0x0b, 0x0b, 0x08, 0x01, 0x0c]))).toThrow(/truncated varint at byte 5/);
   });
 });

@@ -19,6 +19,9 @@ export class WireError extends Error {
 
 export const WireType = { VARINT: 0, FIXED64: 1, LEN: 2, START_GROUP: 3, END_GROUP: 4, FIXED32: 5 } as const;
 
+/** Deepest nesting of (deprecated) groups the reader skips; real messages nest none. */
+export const MAX_GROUP_DEPTH = 32;
+
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const TWO_32 = 4294967296;
@@ -375,15 +378,28 @@ export class Reader {
         if (this.pos + 4 > this.end) throw new WireError(`truncated fixed32 at byte ${this.pos}`);
         this.pos += 4;
         return;
-      case WireType.START_GROUP: {
-        for (;;) {
-          const tag = this.uint32();
-          if ((tag & 7) === WireType.END_GROUP) return;
-          this.skip(tag & 7);
-        }
-      }
+      case WireType.START_GROUP:
+        this.skipGroup();
+        return;
       default:
         throw new WireError(`invalid wire type ${wireType} at byte ${this.pos}`);
+    }
+  }
+
+  /**
+   * Skips a group (the cursor just past its START_GROUP tag) up to its END_GROUP. Iterative with a
+   * depth count: groups nest without bound on the wire, and a recursion would let a body of 0x0B
+   * bytes overflow the stack (a RangeError, not a WireError). OTLP has no groups at all, so
+   * nesting past MAX_GROUP_DEPTH is refused.
+   */
+  private skipGroup(): void {
+    let depth = 1;
+    while (depth > 0) {
+      const at = this.pos;
+      const wire = this.uint32() & 7;
+      if (wire === WireType.END_GROUP) depth--;
+      else if (wire !== WireType.START_GROUP) this.skip(wire);
+      else if (++depth > MAX_GROUP_DEPTH) throw new WireError(`groups nested deeper than ${MAX_GROUP_DEPTH} levels at byte ${at}`);
     }
   }
 }

@@ -39,15 +39,25 @@ export function checkCount(n: number, max: number, field: string): void {
   if (n > max) throw new FieldError(field, `has ${n} entries; the limit is ${max}`);
 }
 
+/**
+ * A time between 2000-01-01 and the future bound. Ends and events are held to it as starts are: an
+ * end of 2^64-1 ns makes a span centuries long, which stretches every trace view and duration
+ * search it lands in.
+ */
+function checkTime(t: string, field: string, opts: ResolvedOptions): void {
+  if (compareDecimal(t, EARLIEST) < 0) throw new FieldError(field, `${t} is before 2000-01-01: a clock or unit error (times are ns since the Unix epoch)`);
+  if (compareDecimal(t, opts.latestStart) > 0) throw new FieldError(field, `${t} is more than ${opts.limits.maxFutureSeconds} s ahead of the server's clock`);
+}
+
 /** Times and self-reference: what no wire format can express wrongly without it being a broken span. */
 export function checkSpan(span: Span, opts: ResolvedOptions): Span {
   const start = span.startTimeUnixNano;
   const end = span.endTimeUnixNano;
-  if (compareDecimal(start, EARLIEST) < 0)
-    throw new FieldError('startTimeUnixNano', `${start} is before 2000-01-01: a clock or unit error (times are ns since the Unix epoch)`);
-  if (compareDecimal(start, opts.latestStart) > 0)
-    throw new FieldError('startTimeUnixNano', `${start} is more than ${opts.limits.maxFutureSeconds} s ahead of the server's clock`);
+  checkTime(start, 'startTimeUnixNano', opts);
   if (compareDecimal(end, start) < 0) throw new FieldError('endTimeUnixNano', `${end} is before startTimeUnixNano ${start}`);
+  checkTime(end, 'endTimeUnixNano', opts);
+  const { events } = span;
+  for (let i = 0; i < events.length; i++) checkTime(events[i]!.timeUnixNano, `events[${i}].timeUnixNano`, opts);
   if (span.parentSpanId === span.spanId) throw new FieldError('parentSpanId', 'equals spanId: a span cannot be its own parent');
   checkLength(span.name, opts.limits.maxNameLength, 'name');
   return span;

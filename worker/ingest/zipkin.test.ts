@@ -1,6 +1,6 @@
 /**
  * The Zipkin v2 decoder against what the real Zipkin JS client records and encodes (its tracer,
- * batch recorder and JSON_V2 encoder), and against broken input.
+ * batch recorder and JSON_V2 encoder), and against broken and hostile input.
  */
 import { BatchRecorder, ExplicitContext, Tracer, jsonEncoder, model } from 'zipkin';
 import { describe, expect, it } from 'vitest';
@@ -108,5 +108,42 @@ describe('Zipkin v2 decoder', () => {
     expect(out.rejected.map((r) => r.path)).toEqual(['[1].id', '[2].timestamp', '[3].kind', '[4].tags.http.status_code', '[5].traceId', '[6]']);
     expect(out.rejected[1]!.message).toContain('is missing');
     expect(() => decodeZipkin({ spans: [] })).toThrow(DecodeError);
+  });
+});
+
+describe('Zipkin v2 decoder and hostile input', () => {
+  const nowUs = Date.now() * 1_000;
+  const ok = { traceId: '463ac35c9f6413ad', id: '0000000000000001', timestamp: nowUs, duration: 10, localEndpoint: { serviceName: 's', ipv4: '10.0.0.1' } };
+
+  it('refuses a duration or an annotation out of bounds, naming the Zipkin field and the span index', () => {
+    const out = decodeZipkin([
+      ok,
+      { ...ok, id: '0000000000000002', duration: 2 ** 60 },
+      { ...ok, id: '0000000000000003', annotations: [{ timestamp: nowUs, value: 'ok' }, { timestamp: 0, value: 'zero' }] },
+      { ...ok, id: '0000000000000004', annotations: [{ timestamp: 2 ** 60, value: 'late' }] },
+      { ...ok, id: '0000000000000005', timestamp: 1e20 },
+    ]);
+    expect(out.spans.map((s) => s.spanId)).toEqual(['0000000000000001']);
+    expect(out.rejected).toEqual([
+      { path: '[1].duration', message: expect.stringMatching(/is more than 86400 s ahead of the server's clock$/) },
+      { path: '[2].annotations[1].timestamp', message: expect.stringMatching(/^0 is before 2000-01-01/) },
+      { path: '[3].annotations[0].timestamp', message: expect.stringMatching(/ahead of the server's clock$/) },
+      { path: '[4].timestamp', message: expect.stringMatching(/ahead of the server's clock$/) },
+    ]);
+  });
+
+  it('counts tags, endpoint attributes and annotations against the per-request item budget', () => {
+    // each span: the local address, two tags and an annotation
+    const span = (id: string) => ({ ...ok, id, tags: { a: '1', b: '2' }, annotations: [{ timestamp: nowUs, value: 'ws' }] });
+    const body = [span('0000000000000001'), span('0000000000000002')];
+    expect(decodeZipkin(body, { limits: { maxItemsPerRequest: 8 } }).spans).toHaveLength(2);
+    let err: unknown;
+    try {
+      decodeZipkin(body, { limits: { maxItemsPerRequest: 7 } });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(DecodeError);
+    expect(err).toMatchObject({ status: 413, message: expect.stringContaining('limit is 7 a request') });
   });
 });

@@ -146,11 +146,13 @@ function spanOf(v: unknown, opts: ResolvedOptions, warnings: string[], path: str
     } else if (otelCode === 'OK') status = { code: StatusCode.OK };
   }
   checkCount(attributes.length, limits.maxAttributes, 'tags');
+  opts.budget.take(attributes.length);
 
   const events: SpanEvent[] = [];
   if (v.annotations !== undefined && v.annotations !== null) {
     if (!Array.isArray(v.annotations)) throw new FieldError('annotations', `must be an array, got ${typeName(v.annotations)}`);
     checkCount(v.annotations.length, limits.maxEvents, 'annotations');
+    opts.budget.take(v.annotations.length);
     v.annotations.forEach((a, i) => {
       const at = `annotations[${i}]`;
       if (!isObject(a)) throw new FieldError(at, `must be a {timestamp, value} object, got ${typeName(a)}`);
@@ -183,7 +185,20 @@ function spanOf(v: unknown, opts: ResolvedOptions, warnings: string[], path: str
     status,
   };
   if (parentSpanId) span.parentSpanId = parentSpanId;
-  return checkSpan(span, opts);
+  try {
+    return checkSpan(span, opts);
+  } catch (err) {
+    throw err instanceof FieldError ? new FieldError(zipkinField(err.field), err.message) : err;
+  }
+}
+
+/** The Zipkin name of a field the shared span checks name in the internal model. */
+function zipkinField(field: string): string {
+  if (field === 'startTimeUnixNano') return 'timestamp';
+  if (field === 'endTimeUnixNano') return 'duration';
+  if (field === 'parentSpanId') return 'parentId';
+  const event = /^events\[(\d+)\]\.timeUnixNano$/.exec(field);
+  return event ? `annotations[${event[1]}].timestamp` : field;
 }
 
 /** Decodes a parsed Zipkin v2 JSON body. Throws DecodeError only when the body as a whole is unusable. */

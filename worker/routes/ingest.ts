@@ -17,7 +17,7 @@ import { groupByTrace } from '../ingest/group';
 import { encodeExportResponse, encodeStatus } from '../ingest/otlp-response';
 import { decodeOtlpJson } from '../ingest/otlp-json';
 import { decodeOtlpProtobuf } from '../ingest/otlp-protobuf';
-import { readBody } from '../ingest/read-body';
+import { parseJsonBody, readBody } from '../ingest/read-body';
 import { decodeZipkin } from '../ingest/zipkin';
 import { decideBatch } from '../sampling/decide';
 import { recordIngest } from '../services/record-ingest';
@@ -97,16 +97,9 @@ ingest.post('/v1/traces', async (c) => {
   let decoded: DecodeResult;
   try {
     const body = await readBody(c.req.raw);
-    if (format === 'protobuf') decoded = decodeOtlpProtobuf(body);
-    else {
-      let json: unknown;
-      try {
-        json = JSON.parse(new TextDecoder().decode(body));
-      } catch (err) {
-        throw new DecodeError(`body is not valid JSON: ${(err as Error).message}`, '');
-      }
-      decoded = decodeOtlpJson(json);
-    }
+    // JSON is checked for depth and size before it is parsed (read-body.ts): parsing is where a
+    // small hostile body becomes hundreds of MB
+    decoded = format === 'protobuf' ? decodeOtlpProtobuf(body) : decodeOtlpJson(parseJsonBody(body));
   } catch (err) {
     if (err instanceof DecodeError) return otlpReply(c, err.status, format, encodeStatus(3, err.message, format));
     if (err instanceof ApiError) return otlpReply(c, err.status as 413 | 415 | 400, format, encodeStatus(3, err.message, format));
@@ -134,13 +127,7 @@ ingest.post('/api/v2/spans', async (c) => {
   const type = mediaType(c);
   if (type !== 'application/json' && type !== '')
     throw new ApiError(415, `Content-Type ${type} is not supported: Zipkin v2 takes application/json`, 'content-type');
-  const body = await readBody(c.req.raw);
-  let json: unknown;
-  try {
-    json = JSON.parse(new TextDecoder().decode(body));
-  } catch (err) {
-    throw new ApiError(400, `body is not valid JSON: ${(err as Error).message}`, 'body');
-  }
+  const json = parseJsonBody(await readBody(c.req.raw));
   let decoded: DecodeResult;
   try {
     decoded = decodeZipkin(json);
