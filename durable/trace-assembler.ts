@@ -61,6 +61,8 @@ export const SNAPSHOT_MAX_SPANS = 20_000;
 export class TraceAssembler extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private knownIds: Set<string> | null = null;
+  /** false until the first write: a read of an unknown trace id must leave no storage behind */
+  private tablesExist: boolean;
   private meta: Meta | null = null;
   /** billable operations since this instance woke, logged with every flush */
   private readonly ops = newOpCounts();
@@ -68,11 +70,17 @@ export class TraceAssembler extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    this.createTables();
+    this.tablesExist = this.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").toArray().length > 0;
   }
 
-  /** Idempotent; run on every start and again after `deleteAll()` drops the tables. */
+  /**
+   * Creates the tables before the first write (and again after `deleteAll()` drops them). Only
+   * writes create them: `/api/traces/{id}` asks this object for a snapshot of any id it is given,
+   * and an object that never stored anything costs nothing and needs no clean-up alarm.
+   */
   private createTables(): void {
+    if (this.tablesExist) return;
+    this.tablesExist = true;
     this.sql.exec(`CREATE TABLE IF NOT EXISTS batches (
       id INTEGER PRIMARY KEY AUTOINCREMENT,
       received_at INTEGER NOT NULL,
@@ -93,7 +101,8 @@ export class TraceAssembler extends DurableObject<Env> {
   private loadMeta(): Meta {
     if (!this.meta) {
       const m: Record<string, unknown> = {};
-      for (const row of this.sql.exec<{ k: string; v: string }>('SELECT k, v FROM meta')) m[row.k] = JSON.parse(row.v);
+      if (this.tablesExist)
+        for (const row of this.sql.exec<{ k: string; v: string }>('SELECT k, v FROM meta')) m[row.k] = JSON.parse(row.v);
       this.meta = m as Meta;
     }
     return this.meta;
@@ -101,6 +110,7 @@ export class TraceAssembler extends DurableObject<Env> {
 
   private saveMeta(patch: Meta): void {
     const m = this.loadMeta();
+    this.createTables();
     for (const [k, v] of Object.entries(patch)) {
       if ((m as Record<string, unknown>)[k] === v) continue;
       this.ops.sqlRowsWritten += this.sql.exec('INSERT OR REPLACE INTO meta (k, v) VALUES (?, ?)', k, JSON.stringify(v)).rowsWritten;
@@ -111,7 +121,8 @@ export class TraceAssembler extends DurableObject<Env> {
   private loadKnownIds(): Set<string> {
     if (!this.knownIds) {
       const ids = new Set<string>();
-      for (const row of this.sql.exec<{ span_ids: string }>('SELECT span_ids FROM batches'))
+      if (this.tablesExist)
+        for (const row of this.sql.exec<{ span_ids: string }>('SELECT span_ids FROM batches'))
         for (const id of row.span_ids.split(',')) ids.add(id);
       this.knownIds = ids;
     }
@@ -134,6 +145,7 @@ export class TraceAssembler extends DurableObject<Env> {
 
     const now = Date.now();
     const meta = this.loadMeta();
+    this.createTables();
     if (meta.traceId === undefined) this.saveMeta({ traceId: req.traceId, sampleRate: req.sampleRate });
     // Rows of one batch are written together: the request is answered only after all of them.
     this.ctx.storage.transactionSync(() => {
@@ -164,6 +176,7 @@ export class TraceAssembler extends DurableObject<Env> {
 
   async alarm(): Promise<void> {
     this.ops.alarms++;
+    if (!this.tablesExist) return; // nothing stored: an alarm left from before a deleteAll()
     const meta = this.loadMeta();
     const action = meta.indexPending ? ({ kind: 'flush' } as const) : alarmAction(this.alarmFacts(Date.now()), this.timings());
     if (action.kind === 'wait') {
@@ -175,8 +188,8 @@ export class TraceAssembler extends DurableObject<Env> {
       console.log(JSON.stringify({ event: 'trace.forget', traceId: meta.traceId, ops: this.ops }));
       this.knownIds = null;
       this.meta = null;
-      // this instance may live on and take a later span of the trace
-      this.createTables();
+      // this instance may live on and take a later span of the trace: the next write recreates them
+      this.tablesExist = false;
       return;
     }
     try {
@@ -293,7 +306,7 @@ export class TraceAssembler extends DurableObject<Env> {
     await this.ctx.storage.deleteAll();
     this.knownIds = null;
     this.meta = null;
-    this.createTables();
+    this.tablesExist = false;
     const now = Date.now();
     this.saveMeta({ traceId, dropped: decision.reason, lastFlushAt: now });
     await this.setAlarm(now + this.timings().lateWindowMs);
@@ -316,6 +329,7 @@ export class TraceAssembler extends DurableObject<Env> {
    * (an RPC answer must stay small), the rest are counted in a warning and in the summary.
    */
   async snapshot(maxSpans = SNAPSHOT_MAX_SPANS): Promise<AssembledTrace | null> {
+    if (!this.tablesExist) return null;
     const meta = this.loadMeta();
     if (meta.traceId === undefined || meta.dropped !== undefined) return null;
     const maxBatchId = this.sql.exec<{ m: number | null }>('SELECT MAX(id) AS m FROM batches').one().m;

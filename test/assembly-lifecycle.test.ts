@@ -3,10 +3,10 @@
  * late and retried spans, any arrival order, orphans, the late-span window, merge with R2 after
  * it, and faults (R2 or D1 failing during the alarm, a DO failing during ingest).
  */
-import { env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
+import { SELF, env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import type { TraceAssembler } from '../durable/trace-assembler';
-import { postOtlp, waitForTrace } from './helpers/api';
+import { BASE, postOtlp, waitForTrace } from './helpers/api';
 import { otlpJson, randomHex, type SpanSpec } from './helpers/spans';
 
 const stubFor = (traceId: string) => env.TRACE_ASSEMBLER.get(env.TRACE_ASSEMBLER.idFromName(traceId));
@@ -31,8 +31,8 @@ async function indexRow(traceId: string) {
 
 async function storageIsEmpty(traceId: string): Promise<boolean> {
   return runInDurableObject(stubFor(traceId), async (_instance: TraceAssembler, state) => {
-    const rows = state.storage.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM batches').one().n;
-    return rows === 0 && (await state.storage.getAlarm()) === null;
+    const tables = state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name IN ('batches', 'meta')").one().n;
+    return tables === 0 && (await state.storage.getAlarm()) === null;
   });
 }
 
@@ -134,6 +134,13 @@ describe('partial reads', () => {
     expect(capped?.summary.spanCount).toBe(3);
     expect(capped?.warnings).toContain('still assembling: showing 2 of 3 spans; the whole trace is shown once it is written');
     expect(await stubFor(randomHex(16)).snapshot()).toBeNull();
+  });
+
+  it('reading an unknown trace id leaves no storage behind in its Durable Object', async () => {
+    const traceId = randomHex(16);
+    const res = await SELF.fetch(`${BASE}/api/traces/${traceId}`);
+    expect(res.status).toBe(404);
+    expect(await storageIsEmpty(traceId)).toBe(true);
   });
 });
 
