@@ -46,6 +46,8 @@ describe('edgetrace site in Chromium', { timeout: 600_000 }, () => {
     await page.locator(ROWS).first().waitFor();
     assert.equal(await page.locator(ROWS).count(), sent.spanCount);
     assert.equal(await page.getByTestId('span-count').innerText(), String(sent.spanCount));
+    // the stack runs with SAMPLE_RATE 1: the header says the trace was kept with probability 100%
+    assert.match(await page.getByTestId('sampling').innerText(), /Sampled\s+100%/);
     const names = await page.locator(ROWS).allInnerTexts();
     for (const op of ['GET /checkout', 'PlaceOrder', 'INSERT orders', 'Charge']) {
       assert.ok(names.some((n) => n.includes(op)), `${op} is in the waterfall`);

@@ -29,6 +29,7 @@ export interface JaegerTrace {
   warnings?: string[];
   partial?: boolean;
   version?: number;
+  sampling?: { rate: number; adjustedCount: number; reason: string | null };
 }
 
 export const BASE = 'http://edgetrace.test';

@@ -23,8 +23,10 @@ describe('tail policies', () => {
     const root = randomHex(8);
     await postOtlp(otlpJson(traceId, [{ spanId: root, name: 'GET /', service: 'web', start: 0, end: 50 }]));
     await postOtlp(otlpJson(traceId, [{ spanId: randomHex(8), parentSpanId: root, name: 'query', service: 'db', start: 5, end: 20, error: true }]));
-    await waitForTrace(traceId, 2);
+    const read = await waitForTrace(traceId, 2);
     expect((await writtenHead(traceId))?.summary.samplingReason).toBe('policy:errors');
+    // ... and the API says so with the trace
+    expect(read.sampling).toEqual({ rate: 1, adjustedCount: 1, reason: 'policy:errors' });
     // kept whenever forwarded: with everything forwarded, it stands for itself
     expect(await indexRow(traceId)).toMatchObject({ span_count: 2, sample_rate: 1, adjusted_count: 1 });
   });

@@ -46,6 +46,15 @@ describe('toJaegerTrace', () => {
     expect(toJaegerTrace(trace()).partial).toBe(false);
   });
 
+  it('says how the trace was kept: rate, adjusted count and the rule or policy', async () => {
+    const t = assemble({ traceId: TRACE_ID, spans: [], version: 1, sampleRate: 0.25 });
+    t.summary.samplingReason = 'policy:errors';
+    expect(toJaegerTrace(t).sampling).toEqual({ rate: 0.25, adjustedCount: 4, reason: 'policy:errors' });
+    let text = '';
+    for await (const p of jaegerTraceJson(traceHead(t), [])) text += p;
+    expect((JSON.parse(text) as { sampling: unknown }).sampling).toEqual({ rate: 0.25, adjustedCount: 4, reason: 'policy:errors' });
+  });
+
   it('makes one process per distinct resource, service.name as serviceName, not as a tag', () => {
     // p4 is the placeholder's
     expect(Object.keys(j.processes)).toEqual(['p1', 'p2', 'p3', 'p4']);
@@ -186,6 +195,14 @@ describe('jaegerTraceJson', () => {
     const t = assemble({ traceId: TRACE_ID, spans: [], version: 1, sampleRate: 1 });
     let text = '';
     for await (const p of jaegerTraceJson(traceHead(t), [])) text += p;
-    expect(JSON.parse(text)).toEqual({ traceID: TRACE_ID, spans: [], processes: {}, warnings: null, partial: false, version: 1 });
+    expect(JSON.parse(text)).toEqual({
+      traceID: TRACE_ID,
+      spans: [],
+      processes: {},
+      warnings: null,
+      partial: false,
+      version: 1,
+      sampling: { rate: 1, adjustedCount: 1, reason: null },
+    });
   });
 });

@@ -8,7 +8,7 @@
  * orphan, late, original start) and per-trace `partial` and `version`. Jaeger clients ignore
  * fields they do not know.
  */
-import type { AnyValue, AssembledSpan, AssembledTrace, KeyValue, Resource } from '../span/model';
+import type { AnyValue, AssembledSpan, AssembledTrace, KeyValue, Resource, TraceSummary } from '../span/model';
 import { SpanKind, StatusCode } from '../span/model';
 import type { TraceHead } from '../../durable/assemble';
 
@@ -75,7 +75,18 @@ export interface JaegerTrace {
   /** true while the trace is still assembling (read from its Durable Object, not from R2) */
   partial: boolean;
   version: number;
+  /** how the trace was kept: the probability, the traces it stands for, and the rule or policy */
+  sampling: JaegerSampling;
 }
+
+export interface JaegerSampling {
+  rate: number;
+  adjustedCount: number;
+  /** the sampling rule or tail policy that kept it (`head` for SAMPLE_RATE; absent in old traces) */
+  reason: string | null;
+}
+
+const samplingOf = (s: TraceSummary): JaegerSampling => ({ rate: s.sampleRate, adjustedCount: s.adjustedCount, reason: s.samplingReason ?? null });
 
 const KIND_NAMES: Partial<Record<number, string>> = {
   [SpanKind.INTERNAL]: 'internal',
@@ -288,6 +299,7 @@ export function toJaegerTrace(trace: AssembledTrace, opts?: { partial?: boolean 
     warnings: trace.warnings.length > 0 ? trace.warnings : null,
     partial: opts?.partial ?? false,
     version: trace.version,
+    sampling: samplingOf(trace.summary),
   };
 }
 
@@ -325,5 +337,5 @@ export async function* jaegerTraceJson(
   const extra = placeholders.spans(head.traceId, processes);
   if (extra.length > 0) yield write(extra);
   const warnings = head.warnings.length > 0 ? head.warnings : null;
-  yield `],"processes":${JSON.stringify(processes.map)},"warnings":${JSON.stringify(warnings)},"partial":${opts?.partial ?? false},"version":${head.version}}`;
+  yield `],"processes":${JSON.stringify(processes.map)},"warnings":${JSON.stringify(warnings)},"partial":${opts?.partial ?? false},"version":${head.version},"sampling":${JSON.stringify(samplingOf(head.summary))}}`;
 }

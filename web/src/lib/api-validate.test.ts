@@ -11,6 +11,13 @@ describe('validateTraceResponse', () => {
     expect(r.value.spans[2]!.edgetrace?.skewUs).toBe(1500);
     expect(r.value.spans[1]!.edgetrace?.network).toEqual({ requestUs: 420, responseUs: 380 });
   });
+  it('keeps how the trace was kept, and names a bad sampling field', () => {
+    const t = { ...makeTrace({ spans: 3 }), sampling: { rate: 0.25, adjustedCount: 4, reason: 'policy:errors' } };
+    const r = validateTraceResponse(envelope(t));
+    expect(r.ok && r.value.sampling).toEqual({ rate: 0.25, adjustedCount: 4, reason: 'policy:errors' });
+    const bad = { ...makeTrace({ spans: 3 }), sampling: { rate: 'high', adjustedCount: 4, reason: null } };
+    expect(validateTraceResponse(envelope(bad))).toMatchObject({ ok: false, error: { path: 'data[0].sampling.rate' } });
+  });
   it('names the field and place of a bad value', () => {
     const t = makeTrace({ spans: 5 });
     (t.spans[3] as unknown as Record<string, unknown>).startTime = 'soon';

@@ -7,6 +7,7 @@ import type {
   JaegerLog,
   JaegerProcess,
   JaegerReference,
+  JaegerSampling,
   JaegerSpan,
   JaegerTag,
   JaegerTrace,
@@ -82,6 +83,12 @@ function span(v: unknown): JaegerSpan {
   return o as unknown as JaegerSpan;
 }
 
+function sampling(v: unknown, path: string): JaegerSampling {
+  const o = obj(v, path);
+  const reason = o.reason === null || o.reason === undefined ? null : str(o.reason, join(path, 'reason'));
+  return { rate: num(o.rate, join(path, 'rate')), adjustedCount: num(o.adjustedCount, join(path, 'adjustedCount')), reason };
+}
+
 function process_(v: unknown, path: string): JaegerProcess {
   try {
     const o = obj(v, '');
@@ -118,6 +125,7 @@ export function trace(v: unknown, path: string): JaegerTrace {
   if (Array.isArray(o.warnings)) t.warnings = o.warnings.map((w, i) => str(w, join(path, `warnings[${i}]`)));
   if (typeof o.partial === 'boolean') t.partial = o.partial;
   if (typeof o.version === 'number') t.version = o.version;
+  if (o.sampling !== undefined && o.sampling !== null) t.sampling = sampling(o.sampling, join(path, 'sampling'));
   return t;
 }
 

@@ -61,6 +61,14 @@ export interface JaegerTrace {
   warnings?: string[] | null;
   partial?: boolean;
   version?: number;
+  /** how edgetrace kept the trace (absent from other Jaeger servers) */
+  sampling?: JaegerSampling;
+}
+
+export interface JaegerSampling {
+  rate: number;
+  adjustedCount: number;
+  reason: string | null;
 }
 
 /** One row of `/api/search`. */

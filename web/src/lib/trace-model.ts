@@ -6,7 +6,7 @@
  * tree instead of floating loose (the design: "missing parents shown as gaps, not dropped").
  */
 import { IdIndex } from './id-index';
-import type { EdgeAnnotations, JaegerLog, JaegerProcess, JaegerReference, JaegerTag, JaegerTrace } from './jaeger';
+import type { EdgeAnnotations, JaegerLog, JaegerProcess, JaegerReference, JaegerSampling, JaegerTag, JaegerTrace } from './jaeger';
 
 export interface ViewSpan {
   /** position in `TraceView.spans` (depth-first order) */
@@ -58,6 +58,8 @@ export interface TraceView {
   placeholderCount: number;
   warnings: string[];
   partial: boolean;
+  /** how the trace was kept (null for a trace from a file or another Jaeger server) */
+  sampling: JaegerSampling | null;
 }
 
 export const PLACEHOLDER_SERVICE = '(missing)';
@@ -310,5 +312,6 @@ export function buildTraceView(trace: JaegerTrace): TraceView {
     placeholderCount: n - realCount,
     warnings,
     partial: trace.partial === true,
+    sampling: trace.sampling ?? null,
   };
 }
