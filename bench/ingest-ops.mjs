@@ -68,7 +68,7 @@ export async function measureTraceOps({ url, stateDir, events, traces = 20, time
     await new Promise((r) => setTimeout(r, 200));
   }
   const held = heldRowsByTrace(stateDir);
-  const sum = { traces, spans: 0, rpcs: 0, alarms: 0, setAlarms: 0, sqlRowsWritten: 0, r2Gets: 0, r2Puts: 0, d1RowsWritten: 0, flushMs: 0, heldRows: 0 };
+  const sum = { traces, spans: 0, rpcs: 0, alarms: 0, setAlarms: 0, sqlRowsWritten: 0, r2Gets: 0, r2Puts: 0, d1RowsWritten: 0, d1RowsRead: 0, flushMs: 0, heldRows: 0 };
   const flushMs = [];
   for (const e of last.values()) {
     sum.spans += e.spans;
@@ -79,6 +79,7 @@ export async function measureTraceOps({ url, stateDir, events, traces = 20, time
     sum.r2Gets += e.ops.r2Gets;
     sum.r2Puts += e.ops.r2Puts;
     sum.d1RowsWritten += e.ops.d1RowsWritten;
+    sum.d1RowsRead += e.ops.d1RowsRead ?? 0;
     sum.heldRows += held.get(e.traceId) ?? 0;
     flushMs.push(e.ms);
   }
@@ -91,4 +92,4 @@ export async function measureTraceOps({ url, stateDir, events, traces = 20, time
 export const formatOps = (o) =>
   `per trace (7 spans in 4 requests, ${o.traces} traces): DO requests ${o.rpcs / o.traces} RPC + ${(o.alarms / o.traces).toFixed(1)} alarms (+1 to forget), ` +
   `SQLite rows written ${(o.sqlRowsWritten / o.traces).toFixed(1)} + setAlarm ${(o.setAlarms / o.traces).toFixed(1)} + ${(o.heldRows / o.traces).toFixed(1)} rows deleted at the end, ` +
-  `R2 ${(o.r2Gets / o.traces).toFixed(1)} get + ${(o.r2Puts / o.traces).toFixed(1)} put, D1 rows written ${(o.d1RowsWritten / o.traces).toFixed(1)}, flush p50 ${o.flushMs} ms`;
+  `R2 ${(o.r2Gets / o.traces).toFixed(1)} get + ${(o.r2Puts / o.traces).toFixed(1)} put, D1 rows written ${(o.d1RowsWritten / o.traces).toFixed(1)} + read ${(o.d1RowsRead / o.traces).toFixed(1)}, flush p50 ${o.flushMs} ms`;

@@ -141,8 +141,8 @@ console.log(`node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 
 
 // 1. in-process benches --------------------------------------------------------------------
 const OWN = /^(run|ingest.*|freshness.*|storage.*|cost-model.*)\.(mjs|ts)$|\.test\.ts$|\.d\.ts$/;
-/** a browser bench with its own script (npm run bench:waterfall), and search.ts's data module */
-const ELSEWHERE = new Set(['waterfall.mjs', 'search-data.ts']);
+/** a browser bench with its own script (npm run bench:waterfall) and its trace loader, and search.ts's data module */
+const ELSEWHERE = new Set(['waterfall.mjs', 'big-traces.mjs', 'search-data.ts']);
 /**
  * search.ts reads an index that scripts/gen-index.ts builds (a million traces by default, far
  * beyond this budget): build a small one on tmpfs first, search it fewer times, remove it after.
@@ -186,6 +186,13 @@ if (closing()) await stopping;
 
 /** edge CPU per span of the protobuf path, from bench/edge-decode.ts */
 const edgeNs = Number(/\(protobuf\)\s+(\d+) ns\/span/.exec(outputs['edge-decode.ts'] ?? '')?.[1]);
+/** edge CPU per span of the RED metrics aggregation (every span, kept or not), from the same bench */
+const edgeRedNs = Number(/RED metrics, 1 request per window\s+(\d+) ns\/span/.exec(outputs['edge-decode.ts'] ?? '')?.[1]);
+/** the metrics pipeline's operations per minute, from bench/services.ts */
+const services = (() => {
+  const m = /^cost-model figures[^:]*: (\{.*\})$/m.exec(outputs['services.ts'] ?? '');
+  return m ? JSON.parse(m[1]) : undefined;
+})();
 /** DO CPU per span: the chunked DO path of the smallest trace in bench/assembly.ts */
 const doNs = (() => {
   const m = /(\d+) spans generated → (\d+) after dedupe[\s\S]*?chunked[\s\S]*?→ DO path (\d+) ms/.exec(outputs['assembly.ts'] ?? '');
@@ -209,7 +216,7 @@ function syncWriteMs(dir) {
   return ms;
 }
 
-const figures = { edgeCpuNsPerSpan: edgeNs, doCpuNsPerSpan: doNs };
+const figures = { edgeCpuNsPerSpan: edgeNs, doCpuNsPerSpan: doNs, edgeRedCpuNsPerSpan: edgeRedNs, services };
 const results = {};
 async function stage(name, fn) {
   if (closing()) return;

@@ -12,6 +12,9 @@
  * rows of each flush (a new row costs 2: row + primary-key entry; an update of a registry row
  * costs 1 — the counts test/metrics.test.ts checks against local D1's own `rows_written`).
  *
+ * Last, the figures the cost model (worker/cost/cost-model.ts) takes from this load, per shard,
+ * group, instance and service per minute, on one `cost-model figures:` JSON line.
+ *
  * Run: node scripts/run-ts.mjs bench/services.ts   (about a minute on the 2-core machine)
  */
 import { EdgeBuffer } from '../worker/services/edge-buffer';
@@ -86,14 +89,30 @@ class Clock {
 
 interface Counts {
   doRequests: number;
+  /** wall time shards spent with a request waiting for its checkpoint (overlaps counted once) */
+  doActiveMs: number;
   doRowsWritten: number;
   d1RowsWritten: number;
+  /** the part of d1RowsWritten that is registry rows: instances, services */
+  d1InstanceRowsWritten: number;
+  d1ServiceRowsWritten: number;
   d1Batches: number;
   d1Statements: number;
   metricRows: number;
   metricRowBytes: number;
 }
-const zero = (): Counts => ({ doRequests: 0, doRowsWritten: 0, d1RowsWritten: 0, d1Batches: 0, d1Statements: 0, metricRows: 0, metricRowBytes: 0 });
+const zero = (): Counts => ({
+  doRequests: 0,
+  doActiveMs: 0,
+  doRowsWritten: 0,
+  d1RowsWritten: 0,
+  d1InstanceRowsWritten: 0,
+  d1ServiceRowsWritten: 0,
+  d1Batches: 0,
+  d1Statements: 0,
+  metricRows: 0,
+  metricRowBytes: 0,
+});
 
 /** Every group's latencies over the run: what an hourly row (after folding) holds. */
 const groupHistograms = new Map<string, { key: string; hist: Histogram }>();
@@ -121,6 +140,8 @@ class ShardModel {
   private readonly pending = new ShardPending(this.store, () => undefined);
   private alarmAt: number | null = null;
   private checkpointAt: number | null = null;
+  /** end of the latest wait for a checkpoint: the shard is billed while any request waits */
+  private busyUntil = 0;
 
   constructor(
     private readonly clock: Clock,
@@ -135,6 +156,10 @@ class ShardModel {
     this.pending.add(deltas);
     if (this.alarmAt === null) this.setAlarm(nextFlushAt(this.clock.now));
     const delay = this.pending.checkpointDelay(this.clock.now);
+    // the request is answered once its checkpoint is written (durable/service-metrics.ts)
+    const until = this.clock.now + delay;
+    this.counts.doActiveMs += Math.max(0, until - Math.max(this.clock.now, this.busyUntil));
+    this.busyUntil = Math.max(this.busyUntil, until);
     if (delay === 0) this.pending.checkpoint(this.clock.now);
     else if (this.checkpointAt === null) {
       this.checkpointAt = this.clock.now + delay;
@@ -168,8 +193,10 @@ class ShardModel {
 
   private upsert(key: string, lastSeen: number): void {
     const known = this.registry.get(key);
-    if (known === undefined) this.counts.d1RowsWritten += 2;
-    else if (lastSeen > known) this.counts.d1RowsWritten += 1;
+    const rows = known === undefined ? 2 : lastSeen > known ? 1 : 0;
+    this.counts.d1RowsWritten += rows;
+    if (key.startsWith('i|')) this.counts.d1InstanceRowsWritten += rows;
+    else this.counts.d1ServiceRowsWritten += rows;
     if (known === undefined || lastSeen > known) this.registry.set(key, lastSeen);
   }
 
@@ -271,6 +298,8 @@ console.log('');
 console.log('| edge isolates | linger | ingest requests/min | DO requests/min | DO SQLite rows written/min | D1 batches/min | D1 rows written/min | metric rows/min |');
 console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 let last: Counts = zero();
+/** the row the cost model takes: requests spread over many isolates, as in production */
+let spread: { counts: Counts; requestsPerMinute: number } | null = null;
 for (const [isolates, linger] of [
   [1, EDGE_LINGER_MS],
   [10, EDGE_LINGER_MS],
@@ -279,6 +308,7 @@ for (const [isolates, linger] of [
 ] as const) {
   const { perMinute: c, requestsPerMinute } = await simulate(isolates, linger);
   last = c;
+  if (isolates === 100 && linger === EDGE_LINGER_MS) spread = { counts: c, requestsPerMinute };
   console.log(
     `| ${isolates} | ${linger / 1000} s | ${fmt(requestsPerMinute)} | ${fmt(c.doRequests)} | ${fmt(c.doRowsWritten)} | ${fmt(c.d1Batches)} | ${fmt(c.d1RowsWritten)} | ${fmt(c.metricRows)} |`,
   );
@@ -292,3 +322,23 @@ console.log(`Groups (service × operation × kind): ${fmt(groups)}. Minute rows:
 console.log(`then hourly rows: about ${(hourlyBytesPerDay / 1e6).toFixed(1)} MB/day, ${((hourlyBytesPerDay * (30 - keptDays)) / 1e6).toFixed(0)} MB for the rest of a 30-day retention (minute rows alone for 30 days: ${((minuteBytesPerDay * 30) / 1e9).toFixed(1)} GB).`);
 console.log(`Folding, in steady state: ${fmt(last.metricRows * 2 + (groups / 60) * 2)} D1 rows written/min (each minute row deleted with its index entry, one hourly row per group per hour).`);
 console.log('For comparison: one write per ingest request would be about 12,000 D1 statements/min, and one DO request per ingest request about 12,000 DO requests/min.');
+
+// Per unit, for the cost model. A minute row is written with its key (2 rows), deleted with it
+// when folded (2), and adds 2/60 for its share of the hourly row and 2/60 again when retention
+// deletes that; registry rows are one update per instance and per service seen in a minute.
+const r = spread!;
+const metricRowsPerGroupMinute = (r.counts.d1RowsWritten - r.counts.d1InstanceRowsWritten - r.counts.d1ServiceRowsWritten) / groups;
+const costFigures = {
+  metricsDoRequestsPerIngestRequest: r.counts.doRequests / r.requestsPerMinute,
+  metricsActiveMsPerRequest: r.counts.doActiveMs / r.counts.doRequests,
+  metricsDoRowsWrittenPerShardMinute: r.counts.doRowsWritten / SHARD_COUNT,
+  metricsD1RowsWrittenPerGroupMinute: metricRowsPerGroupMinute + (r.counts.metricRows * 2) / groups + (2 * 2) / 60,
+  registryD1RowsWrittenPerInstanceMinute: r.counts.d1InstanceRowsWritten / (SERVICES * INSTANCES_PER_SERVICE),
+  registryD1RowsWrittenPerServiceMinute: r.counts.d1ServiceRowsWritten / SERVICES,
+};
+const rounded = Object.fromEntries(Object.entries(costFigures).map(([k, v]) => [k, Number(v.toFixed(4))]));
+console.log('');
+console.log(
+  `Shards' billed wall time (a request waits for the next once-a-second checkpoint; overlaps once): ${fmt(r.counts.doActiveMs / r.counts.doRequests)} ms per request, active ${((100 * r.counts.doActiveMs) / (SHARD_COUNT * MINUTE_MS)).toFixed(0)}% of the time (100 isolates).`,
+);
+console.log(`cost-model figures (100 edge isolates, ${EDGE_LINGER_MS / 1000} s linger, ${fmt(r.requestsPerMinute)} requests/min of ~${((SPANS_PER_SECOND * 60) / r.requestsPerMinute).toFixed(0)} spans): ${JSON.stringify(rounded)}`);

@@ -7,6 +7,11 @@
  * the model counts operations per kept trace and per ingest request, and reports the cost per
  * million ingested spans and per million kept spans, plus a month at a given scale with the
  * retention's steady-state storage.
+ *
+ * Besides the trace path, every ingested span (kept or not) feeds the RED metrics and the registry
+ * and every ingest request passes the per-key rate limiter. Part of that work is per request and
+ * part per minute (shard checkpoints and flushes, D1 rows per metric group and per instance), so
+ * it is priced at a given load and reported on its own lines: the cost with and without it.
  */
 
 /** A list price, with where and when it was read. */
@@ -87,6 +92,48 @@ export interface OperationCounts {
   d1BytesPerTrace: number;
 }
 
+/**
+ * Work outside the trace path that grows with ingested spans and requests: the RED metrics and
+ * registry (edge aggregation, ServiceMetrics shards, their D1 rows) and the RateLimiter.
+ */
+export interface SpanWorkCounts {
+  /** edge CPU of the RED aggregation, for every span (kept or not) */
+  redCpuNsPerSpan: number;
+  /** ServiceMetrics requests per ingest request: one per shard touched per isolate and linger window */
+  metricsRequestsPerIngestRequest: number;
+  metricsShards: number;
+  /** alarm invocations per shard per minute (the minute flush) */
+  metricsAlarmsPerShardMinute: number;
+  /** wall time a shard is active per request (it answers once its checkpoint is written) */
+  metricsActiveMsPerRequest: number;
+  /** shard SQLite rows written per shard per minute (checkpoints, flush intent, deletes, setAlarm) */
+  metricsDoRowsWrittenPerShardMinute: number;
+  /** D1 rows written and read per (service, operation, span kind) group per minute, folding and retention included */
+  metricsD1RowsWrittenPerGroupMinute: number;
+  metricsD1RowsReadPerGroupMinute: number;
+  /** registry D1 rows written per instance and per service seen in a minute */
+  registryD1RowsWrittenPerInstanceMinute: number;
+  registryD1RowsWrittenPerServiceMinute: number;
+  /** RateLimiter requests per ingest request: 1 for a quiet isolate, fewer for a busy one (leases) */
+  limiterRequestsPerIngestRequest: number;
+  limiterActiveMsPerRequest: number;
+}
+
+/** The traffic the per-minute work is shared by. */
+export interface Load {
+  spansPerSecond: number;
+  services: number;
+  /** instances that export at least once a minute */
+  instances: number;
+  /** (service, operation, span kind) groups with spans in a minute */
+  groups: number;
+}
+
+export interface SpanWork {
+  counts: SpanWorkCounts;
+  load: Load;
+}
+
 /** What happens to spans: the sample rate and how long kept traces stay. */
 export interface Policy {
   sampleRate: number;
@@ -134,6 +181,41 @@ function keptUsage(spans: number, ops: OperationCounts, policy: Policy): Partial
   };
 }
 
+/** Usage of the RED metrics pipeline and the registry for `spans` ingested spans at `load`. */
+function metricsUsage(spans: number, ops: OperationCounts, { counts: w, load }: SpanWork): Partial<Usage> {
+  if (!(load.spansPerSecond > 0)) throw new RangeError(`load.spansPerSecond must be above 0, got ${load.spansPerSecond}`);
+  const seconds = spans / load.spansPerSecond;
+  const minutes = seconds / 60;
+  const calls = (spans / ops.spansPerRequest) * w.metricsRequestsPerIngestRequest;
+  return {
+    workerCpuMs: (spans * w.redCpuNsPerSpan) / 1e6,
+    doRequests: calls + w.metricsShards * minutes * w.metricsAlarmsPerShardMinute,
+    doDuration: w.metricsShards * seconds * metricsActiveShare(calls / seconds, w) * DO_MEMORY_GB,
+    doRowsWritten: w.metricsShards * minutes * w.metricsDoRowsWrittenPerShardMinute,
+    d1RowsWritten:
+      minutes *
+      (load.groups * w.metricsD1RowsWrittenPerGroupMinute +
+        load.instances * w.registryD1RowsWrittenPerInstanceMinute +
+        load.services * w.registryD1RowsWrittenPerServiceMinute),
+    d1RowsRead: minutes * load.groups * w.metricsD1RowsReadPerGroupMinute,
+  };
+}
+
+/**
+ * The share of the time a shard is active. A request waits for the shard's next checkpoint, so
+ * requests that overlap are billed once: at a request or more per second per shard the object
+ * never goes idle, and its duration is the wall clock, not the sum of the waits.
+ */
+function metricsActiveShare(callsPerSecond: number, w: SpanWorkCounts): number {
+  return Math.min(1, ((callsPerSecond / w.metricsShards) * w.metricsActiveMsPerRequest) / 1000);
+}
+
+/** Usage of the RateLimiter for `spans` ingested spans (its bucket lives in memory: no rows). */
+function limiterUsage(spans: number, ops: OperationCounts, { counts: w }: SpanWork): Partial<Usage> {
+  const calls = (spans / ops.spansPerRequest) * w.limiterRequestsPerIngestRequest;
+  return { doRequests: calls, doDuration: ((calls * w.limiterActiveMsPerRequest) / 1000) * DO_MEMORY_GB };
+}
+
 function complete(u: Partial<Usage>): Usage {
   const out = {} as Usage;
   for (const id of Object.keys(cloudflarePrices) as PriceId[]) out[id] = u[id] ?? 0;
@@ -164,32 +246,50 @@ export function bill(usage: Usage, prices: Prices = cloudflarePrices): Bill {
 }
 
 export interface CostPerMillion {
-  /** one million spans posted to the edge, of which `sampleRate` × 1M are kept */
+  /** one million spans posted to the edge, of which `sampleRate` × 1M are kept; everything counted */
   ingested: Bill;
-  /** what it takes to keep one million spans: their edge share (1M / sampleRate ingested) and their kept path */
+  /** what it takes to keep one million spans: the work of the 1M / sampleRate spans ingested for them and their kept path */
   kept: Bill;
-  /** the edge alone, per million ingested spans */
+  /** the edge's trace path alone (decode, sample, group), per million ingested spans */
   edgeOnly: Bill;
   /** the kept path alone, per million kept spans */
   keptPathOnly: Bill;
+  /** the RED metrics pipeline and the registry alone, per million ingested spans (zero without a SpanWork) */
+  metricsOnly: Bill;
+  /** the RateLimiter alone, per million ingested spans (zero without a SpanWork) */
+  rateLimiterOnly: Bill;
+  /** the trace path alone (edge + kept path): what `ingested` and `kept` cost without the two above */
+  tracePath: { ingested: Bill; kept: Bill };
 }
 
-/** Cost per million ingested spans and per million kept spans. */
-export function costPerMillion(ops: OperationCounts, policy: Policy, prices: Prices = cloudflarePrices): CostPerMillion {
+const scaled = (u: Usage, f: number): Usage => {
+  const out = {} as Usage;
+  for (const id of Object.keys(u) as PriceId[]) out[id] = u[id] * f;
+  return out;
+};
+
+/**
+ * Cost per million ingested spans and per million kept spans; with `spanWork`, the metrics
+ * pipeline and the rate limiter at its load are counted too.
+ */
+export function costPerMillion(ops: OperationCounts, policy: Policy, spanWork?: SpanWork, prices: Prices = cloudflarePrices): CostPerMillion {
   if (!(policy.sampleRate > 0 && policy.sampleRate <= 1)) throw new RangeError(`sampleRate must be in (0, 1], got ${policy.sampleRate}`);
   const M = 1e6;
   const edge = complete(edgeUsage(M, ops));
   const kept = complete(keptUsage(M, ops, policy));
-  const scaled = (u: Usage, f: number) => {
-    const out = {} as Usage;
-    for (const id of Object.keys(u) as PriceId[]) out[id] = u[id] * f;
-    return out;
-  };
+  const metrics = complete(spanWork ? metricsUsage(M, ops, spanWork) : {});
+  const limiter = complete(spanWork ? limiterUsage(M, ops, spanWork) : {});
+  const traceIngested = add(edge, scaled(kept, policy.sampleRate));
+  const traceKept = add(scaled(edge, 1 / policy.sampleRate), kept);
+  const perIngested = add(metrics, limiter);
   return {
-    ingested: bill(add(edge, scaled(kept, policy.sampleRate)), prices),
-    kept: bill(add(scaled(edge, 1 / policy.sampleRate), kept), prices),
+    ingested: bill(add(traceIngested, perIngested), prices),
+    kept: bill(add(traceKept, scaled(perIngested, 1 / policy.sampleRate)), prices),
     edgeOnly: bill(edge, prices),
     keptPathOnly: bill(kept, prices),
+    metricsOnly: bill(metrics, prices),
+    rateLimiterOnly: bill(limiter, prices),
+    tracePath: { ingested: bill(traceIngested, prices), kept: bill(traceKept, prices) },
   };
 }
 
@@ -200,14 +300,30 @@ export interface Scale {
   requestsPerSecondPerMachine: number;
   /** spans one service request produces (its server span plus its client spans) */
   spansPerServiceRequest: number;
+  /** (operation, span kind) groups per service: the RED metric rows of a minute */
+  groupsPerService: number;
+}
+
+/** The load `scale` puts on the metrics pipeline: every machine exports every minute. */
+export function loadAtScale(scale: Scale): Load {
+  return {
+    spansPerSecond: scale.services * scale.machinesPerService * scale.requestsPerSecondPerMachine * scale.spansPerServiceRequest,
+    services: scale.services,
+    instances: scale.services * scale.machinesPerService,
+    groups: scale.services * scale.groupsPerService,
+  };
 }
 
 export interface MonthAtScale {
   ingestedSpansPerSecond: number;
   keptSpansPerSecond: number;
   keptTracesPerSecond: number;
-  /** traffic costs of one month (requests, CPU, rows, operations) */
+  /** traffic costs of one month (requests, CPU, rows, operations), the metrics pipeline and rate limiter included */
   traffic: Bill;
+  /** the part of `traffic` that is the metrics pipeline and the rate limiter (zero without their counts) */
+  spanWork: Bill;
+  /** ServiceMetrics requests each shard gets per second (one object serves about 1,000 a second) */
+  metricsRequestsPerShardPerSecond: number;
   /** storage held at steady state once the retention is full (R2 + D1), GB */
   storedGb: { r2: number; d1: number };
   /** the steady-state storage bill of one month */
@@ -216,14 +332,18 @@ export interface MonthAtScale {
   totalUsd: number;
 }
 
-/** One month at `scale` once the retention window is full. */
-export function monthAtScale(scale: Scale, ops: OperationCounts, policy: Policy, prices: Prices = cloudflarePrices): MonthAtScale {
-  const ingestedPerSecond = scale.services * scale.machinesPerService * scale.requestsPerSecondPerMachine * scale.spansPerServiceRequest;
+/** One month at `scale` once the retention window is full; `spanWork` adds the metrics pipeline and the rate limiter. */
+export function monthAtScale(scale: Scale, ops: OperationCounts, policy: Policy, spanWork?: SpanWorkCounts, prices: Prices = cloudflarePrices): MonthAtScale {
+  const load = loadAtScale(scale);
+  const ingestedPerSecond = load.spansPerSecond;
   const keptPerSecond = ingestedPerSecond * policy.sampleRate;
   const secondsPerMonth = DAYS_PER_MONTH * 86_400;
+  const ingested = ingestedPerSecond * secondsPerMonth;
   // traffic of one month: storage lines are dropped here and priced at steady state below
   const monthPolicy = { ...policy, retentionDays: 0 };
-  const usage = add(complete(edgeUsage(ingestedPerSecond * secondsPerMonth, ops)), complete(keptUsage(keptPerSecond * secondsPerMonth, ops, monthPolicy)));
+  const work = spanWork ? { counts: spanWork, load } : null;
+  const spanUsage = work ? add(complete(metricsUsage(ingested, ops, work)), complete(limiterUsage(ingested, ops, work))) : complete({});
+  const usage = add(add(complete(edgeUsage(ingested, ops)), complete(keptUsage(keptPerSecond * secondsPerMonth, ops, monthPolicy))), spanUsage);
   const retentionSeconds = policy.retentionDays * 86_400;
   const r2 = (keptPerSecond * retentionSeconds * ops.r2BytesPerSpan) / GB;
   const d1 = ((keptPerSecond / ops.spansPerTrace) * retentionSeconds * ops.d1BytesPerTrace) / GB;
@@ -235,6 +355,10 @@ export function monthAtScale(scale: Scale, ops: OperationCounts, policy: Policy,
     keptSpansPerSecond: keptPerSecond,
     keptTracesPerSecond: keptPerSecond / ops.spansPerTrace,
     traffic,
+    spanWork: bill(spanUsage, prices),
+    metricsRequestsPerShardPerSecond: spanWork
+      ? ((ingestedPerSecond / ops.spansPerRequest) * spanWork.metricsRequestsPerIngestRequest) / spanWork.metricsShards
+      : 0,
     storedGb: { r2, d1 },
     storage,
     totalUsd: traffic.usd + storage.usd + MONTHLY_MINIMUM_USD,

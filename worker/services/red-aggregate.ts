@@ -78,7 +78,9 @@ export class RedAggregate {
       id = instanceOf(span.service, span.resource);
       this.identities.set(span.resource, id);
     }
-    this.addInstance({ ...id, firstSeenMs: nowMs, lastSeenMs: nowMs });
+    // a literal, not a spread: this runs for every span the edge receives, and Node 20's V8 takes a
+    // slow path for the spread here (2.5× the aggregation's time per span)
+    this.addInstance({ service: id.service, id: id.id, host: id.host, sdk: id.sdk, firstSeenMs: nowMs, lastSeenMs: nowMs });
   }
 
   addGroup(from: MetricGroup): void {
