@@ -6,8 +6,8 @@
  * applies the real migrations), then filled through node's SQLite with exactly the statements the
  * TraceAssembler's flush sends to D1 (TraceIndexAccumulator.sql), 5,000 traces per transaction:
  * a million single-trace D1 batches through the local runtime would take hours. Prints rows and
- * bytes per trace (SQLite's dbstat), and D1's own `rows_written` per trace for a sample written
- * through the real local D1 binding.
+ * bytes per trace (SQLite's dbstat), the duration postings among them, and D1's own `rows_written`
+ * per trace for a sample written through the real local D1 binding.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,6 +16,7 @@ import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlit
 import { SQLiteAsyncDialect } from 'drizzle-orm/sqlite-core';
 import { runBatch, TraceIndexAccumulator, type BatchClient } from '../worker/db/trace-index';
 import { generateTrace } from '../bench/search-data';
+import { DURATION_THRESHOLDS_US, durationTerm } from '../worker/query/search-terms';
 
 const args = process.argv.slice(2);
 const opt = (name: string, fallback: string) => {
@@ -67,6 +68,10 @@ const seconds = (performance.now() - t0) / 1000;
 const rowsOf = (table: string) => Number(sqlite.prepare(`SELECT count(*) AS n FROM ${table}`).get()!.n);
 const tables = ['traces', 'indexed_traces', 'trace_terms', 'search_terms', 'operations'];
 const rows = Object.fromEntries(tables.map((t) => [t, rowsOf(t)]));
+const durationPostings = DURATION_THRESHOLDS_US.map((t) => {
+  const n = sqlite.prepare('SELECT count(*) AS n FROM trace_terms WHERE term_id = (SELECT id FROM search_terms WHERE term = ?)').get(durationTerm(t))!.n;
+  return [t / 1000, Number(n)] as const;
+});
 const bytes = sqlite
   .prepare("SELECT name, sum(pgsize) AS bytes FROM dbstat WHERE name NOT LIKE 'sqlite_%' OR name LIKE 'sqlite_autoindex_%' GROUP BY name ORDER BY bytes DESC")
   .all()
@@ -75,6 +80,10 @@ sqlite.close();
 
 console.log(`${TRACES} traces (${(spans / TRACES).toFixed(1)} spans each) indexed in ${seconds.toFixed(0)} s into ${path}`);
 console.log('rows per trace:', Object.entries(rows).map(([t, n]) => `${t} ${(n / TRACES).toFixed(2)}`).join(', '));
+const durationTotal = durationPostings.reduce((a, [, n]) => a + n, 0);
+console.log(
+  `duration postings per trace: ${(durationTotal / TRACES).toFixed(4)} (${durationPostings.map(([ms, n]) => `≥${ms} ms: ${n.toLocaleString('en')}`).join(', ')})`,
+);
 const searchBytes = bytes.filter((b) => !/^(ingest_keys|retention_state|d1_|_cf_|service|instance|dependenc|red_|metric)/.test(b.name));
 const total = searchBytes.reduce((a, b) => a + b.bytes, 0);
 console.log(`bytes per trace: ${(total / TRACES).toFixed(0)} in all (${(total / 2 ** 20).toFixed(0)} MiB)`);

@@ -1,7 +1,7 @@
 /**
  * What an assembled trace writes to the D1 index: its `traces` row, the operations it shows, and
- * its search postings (every service, service+operation and indexed attribute value it has; see
- * worker/query/search-terms.ts).
+ * its search postings (every service, service+operation and indexed attribute value it has, and the
+ * duration thresholds it reaches; see worker/query/search-terms.ts).
  *
  * A 100,000-span trace never sits whole in a Durable Object's memory, so the index is gathered by
  * an accumulator that sees the spans one at a time while the trace is streamed to R2, and keeps
@@ -19,7 +19,15 @@ import type { KeyValue, Span, TraceSummary } from '../span/model';
 import { StatusCode } from '../span/model';
 import { nanosToMicros } from '../span/nanos';
 import { DEFAULT_INDEXED_TAG_KEYS } from '../query/search-config';
-import { indexedValue, operationTerm, serviceTerm, tagTerm } from '../query/search-terms';
+import {
+  durationMarkerRange,
+  durationMarkerTerm,
+  durationTerms,
+  indexedValue,
+  operationTerm,
+  serviceTerm,
+  tagTerm,
+} from '../query/search-terms';
 import { operations, traces } from './schema';
 
 export type TraceRow = typeof traces.$inferInsert;
@@ -129,13 +137,16 @@ export class TraceIndexAccumulator {
     return [...this.ops.values()].map((o) => ({ ...o, lastSeenUs }));
   }
 
-  /** Every statement of the trace's index write, in order. */
+  /** Every statement of the trace's index write, in order (`now` in ms). */
   sql(summary: TraceSummary, now: number): SQL[] {
     const row = traceRow(summary, now);
+    // The duration is the summary's, known only at flush: a re-flush that lengthens the trace adds terms.
+    const terms = [...this.terms(), ...durationTerms(row.durationUs)];
     return [
       traceUpsertSql(row),
       operationsUpsertSql(this.operationRows(summary)),
-      ...postingsSql({ traceId: row.traceId, startUs: row.startUs, durationUs: row.durationUs, version: row.version, terms: this.terms() }),
+      durationMarkerSql(now),
+      ...postingsSql({ traceId: row.traceId, startUs: row.startUs, durationUs: row.durationUs, version: row.version, terms }),
     ];
   }
 
@@ -181,6 +192,18 @@ export function operationsUpsertSql(rows: readonly OperationRow[]): SQL {
     SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(${json}) WHERE true
     ON CONFLICT (service, operation, span_kind) DO UPDATE SET last_seen_us = excluded.last_seen_us
     WHERE excluded.last_seen_us > operations.last_seen_us + ${HOUR_US}`;
+}
+
+/**
+ * Writes the duration-terms marker (worker/query/search-terms.ts) unless it exists: 0 when no trace
+ * is indexed yet, so a fresh index searches by duration terms at once, else `nowMs`. It runs before
+ * the trace's postings in the same batch; once written it costs one index lookup per flush.
+ */
+export function durationMarkerSql(nowMs: number): SQL {
+  const { from, to } = durationMarkerRange;
+  return sql`INSERT OR IGNORE INTO search_terms (term)
+    SELECT CASE WHEN EXISTS (SELECT 1 FROM indexed_traces) THEN ${durationMarkerTerm(nowMs * 1000)} ELSE ${durationMarkerTerm(0)} END
+    WHERE NOT EXISTS (SELECT 1 FROM search_terms WHERE term >= ${from} AND term < ${to})`;
 }
 
 export interface PostingsInput {

@@ -4,13 +4,15 @@
  * A query with a service, operation or tag walks the postings (`trace_terms`): one term drives,
  * newest first along its index range inside the window, and every other term is one key lookup
  * (its posting has the same start and trace). The driver should be the rarest term, so a query with
- * several terms first counts each one's postings in the window, capped (`termCountsSql`). A query
- * with none walks `traces` by start. Either way the page is `limit` rows plus one that says whether
- * there is a next page, and nothing is sorted: the index order is the result order.
+ * several terms first counts each one's postings in the window, capped (`termCountsSql`). A
+ * `minDuration` of 100 ms or more brings a duration term (the largest threshold at or below it),
+ * which may drive but is never probed: the exact duration is checked on every row anyway. A query
+ * with no term walks `traces` by start. Either way the page is `limit` rows plus one that says
+ * whether there is a next page, and nothing is sorted: the index order is the result order.
  */
 import { sql, type SQL } from 'drizzle-orm';
 import type { SearchQuery } from './search-query';
-import { operationTerm, serviceTerm, tagTerm } from './search-terms';
+import { DURATION_MARKER_MARGIN_US, DURATION_MARKER_PREFIX, durationMarkerRange, minDurationTerm, operationTerm, serviceTerm, tagTerm } from './search-terms';
 
 /** The terms a query needs, the operation's term standing in for its service's (it implies it). */
 export function queryTerms(q: SearchQuery): string[] {
@@ -20,17 +22,37 @@ export function queryTerms(q: SearchQuery): string[] {
   return [...new Set(terms)];
 }
 
+/** The duration term `minDuration` could drive by, or null (see search-terms.ts). */
+export const durationQueryTerm = (q: Pick<SearchQuery, 'minDurationUs'>): string | null => minDurationTerm(q.minDurationUs);
+
+/**
+ * Whether every trace the window can hold was indexed with its duration terms: the window starts a
+ * margin after the marker (`markerUs`, null when no index write has written duration terms yet).
+ */
+export function durationTermsCover(q: Pick<SearchQuery, 'startUs'>, markerUs: number | null): boolean {
+  return markerUs !== null && q.startUs >= markerUs + DURATION_MARKER_MARGIN_US;
+}
+
 /** Postings counted per term before the count stops: enough to tell a rare term from a common one. */
 export const COUNT_CAP = 10_000;
 
 const termId = (term: string): SQL => sql`(SELECT id FROM search_terms WHERE term = ${term})`;
 
-/** One row: for each term, its postings inside the window, counted up to COUNT_CAP. */
-export function termCountsSql(terms: readonly string[], q: Pick<SearchQuery, 'startUs' | 'endUs'>): SQL {
+/** The duration-terms marker, µs, or NULL: one lookup in the vocabulary's key. */
+const durationMarkerSql = (): SQL =>
+  sql`(SELECT CAST(substr(term, ${DURATION_MARKER_PREFIX.length + 1}) AS INTEGER) FROM search_terms
+    WHERE term >= ${durationMarkerRange.from} AND term < ${durationMarkerRange.to} ORDER BY term DESC LIMIT 1)`;
+
+/**
+ * One row: for each term, its postings inside the window, counted up to COUNT_CAP; with
+ * `durationMarker`, then the duration-terms marker (µs or null).
+ */
+export function termCountsSql(terms: readonly string[], q: Pick<SearchQuery, 'startUs' | 'endUs'>, opts: { durationMarker?: boolean } = {}): SQL {
   const counts = terms.map(
     (t) =>
       sql`(SELECT count(*) FROM (SELECT 1 FROM trace_terms WHERE term_id = ${termId(t)} AND start_us >= ${q.startUs} AND start_us <= ${q.endUs} LIMIT ${COUNT_CAP}))`,
   );
+  if (opts.durationMarker) counts.push(durationMarkerSql());
   return sql`SELECT ${sql.join(counts, sql`, `)}`;
 }
 

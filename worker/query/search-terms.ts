@@ -5,6 +5,8 @@
  *   s␟service              a trace with a span of this service
  *   o␟service␟operation    ... with a span of this service and operation
  *   t␟key␟value            ... with a span (or its resource) whose attribute has this value
+ *   d␟threshold            ... whose duration reaches this many µs (a few fixed thresholds)
+ *   v␟duration␟since       not a posting: marks when duration terms began to be written (below)
  *
  * ␟ is U+001F, the unit separator: it does not occur in service names, operations or attribute
  * keys in practice, and it sorts before every printable character, so "every value of a key" is
@@ -17,6 +19,45 @@ export const SEP = '\u001f';
 export const serviceTerm = (service: string) => `s${SEP}${service}`;
 export const operationTerm = (service: string, operation: string) => `o${SEP}${service}${SEP}${operation}`;
 export const tagTerm = (key: string, value: string) => `t${SEP}${key}${SEP}${value}`;
+
+/**
+ * Duration thresholds, µs. A trace has a `d` term for each one its duration reaches, so that a
+ * selective `minDuration` walks the postings of the largest threshold below it instead of every
+ * trace in the window. Durations are log-normal in practice: most traces reach none or only the
+ * first, so these add a fraction of a row per trace.
+ */
+export const DURATION_THRESHOLDS_US = [100_000, 1_000_000, 10_000_000, 60_000_000] as const;
+
+export const durationTerm = (thresholdUs: number) => `d${SEP}${thresholdUs}`;
+
+/** The duration terms of a trace that lasted `durationUs`. */
+export function durationTerms(durationUs: number): string[] {
+  return DURATION_THRESHOLDS_US.filter((t) => durationUs >= t).map(durationTerm);
+}
+
+/** The term of the largest threshold at or below `minDurationUs`, or null when it is below them all. */
+export function minDurationTerm(minDurationUs: number | undefined): string | null {
+  if (minDurationUs === undefined) return null;
+  const below = DURATION_THRESHOLDS_US.filter((t) => t <= minDurationUs);
+  return below.length > 0 ? durationTerm(below[below.length - 1]!) : null;
+}
+
+/**
+ * Traces indexed before duration terms existed have none, so a search may only drive by them in a
+ * window that starts after every trace in it was written with them. The vocabulary keeps that
+ * moment as one marker term `v␟duration␟<µs, 16 digits>`, written by the first index write that
+ * writes duration terms: 0 when the index held no trace yet, else the time of that write.
+ */
+export const DURATION_MARKER_PREFIX = `v${SEP}duration${SEP}`;
+/** The half-open range [from, to) of marker terms (there is one once duration terms are written). */
+export const durationMarkerRange = { from: DURATION_MARKER_PREFIX, to: `v${SEP}duration\u0020` };
+export const durationMarkerTerm = (sinceUs: number) => `${DURATION_MARKER_PREFIX}${String(Math.max(0, Math.floor(sinceUs))).padStart(16, '0')}`;
+
+/**
+ * How long after the marker a window must start before duration terms are used: the time for every
+ * writer of the previous version to stop (a deploy reaching every Durable Object, a flush in flight).
+ */
+export const DURATION_MARKER_MARGIN_US = 86_400_000_000;
 
 /** The half-open range [from, to) of terms holding every value of `key`. */
 export function tagValueRange(key: string): { from: string; to: string } {

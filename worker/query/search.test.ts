@@ -4,12 +4,13 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { assemble } from '../../durable/assemble';
-import { forgetTracesSql, postingsSql, runBatch, TraceIndexAccumulator } from '../db/trace-index';
+import { forgetTracesSql, postingsSql, runBatch, TraceIndexAccumulator, traceRow, traceUpsertSql } from '../db/trace-index';
 import type { KeyValue, Span, SpanId, TraceId, UnixNanos } from '../span/model';
 import { DEFAULT_INDEXED_TAG_KEYS } from './search-config';
 import { openLocalIndexDb, type LocalIndexDb } from './search-local-db';
 import { parseSearchQuery } from './search-query';
-import { postingSearchSql, queryTerms, traceScanSql } from './search-sql';
+import { postingSearchSql, queryTerms, termCountsSql, traceScanSql } from './search-sql';
+import { DURATION_MARKER_MARGIN_US, durationMarkerTerm, durationTerm, durationTerms, minDurationTerm } from './search-terms';
 import { searchIndex } from './search';
 import { encodeCursor } from './cursor';
 import { SQLiteSyncDialect } from 'drizzle-orm/sqlite-core';
@@ -57,13 +58,26 @@ function spansOf(traceId: TraceId, startUs: number, specs: SpanSpec[]): Span[] {
   });
 }
 
-async function indexTrace(local: LocalIndexDb, n: number, startUs: number, specs: SpanSpec[], opts: { version?: number; keys?: string[] } = {}) {
+async function indexTrace(local: LocalIndexDb, n: number, startUs: number, specs: SpanSpec[], opts: { version?: number; keys?: string[]; nowMs?: number } = {}) {
   const traceId = traceIdOf(n);
   const trace = assemble({ traceId, spans: spansOf(traceId, startUs, specs), version: opts.version ?? 1, sampleRate: 1 });
   const acc = new TraceIndexAccumulator({ indexedTagKeys: opts.keys ?? [...DEFAULT_INDEXED_TAG_KEYS] }).addAll(trace.spans);
-  await acc.write(local, trace.summary, 0);
+  await acc.write(local, trace.summary, opts.nowMs ?? 0);
   return traceId;
 }
+
+/** A trace as the index writer before duration terms wrote it: the same rows, no duration terms, no marker. */
+async function indexLegacyTrace(local: LocalIndexDb, n: number, startUs: number, specs: SpanSpec[]) {
+  const traceId = traceIdOf(n);
+  const trace = assemble({ traceId, spans: spansOf(traceId, startUs, specs), version: 1, sampleRate: 1 });
+  const terms = new TraceIndexAccumulator().addAll(trace.spans).terms();
+  const row = traceRow(trace.summary, 0);
+  await runBatch(local.$client, [traceUpsertSql(row), ...postingsSql({ traceId, startUs: row.startUs, durationUs: row.durationUs, version: 1, terms })]);
+  return traceId;
+}
+
+/** A trace of one span of `service` lasting `durationUs`. */
+const lasting = (durationUs: number, service = 'cart'): SpanSpec[] => [{ service, name: 'load cart', end: durationUs }];
 
 async function search(local: LocalIndexDb, query: string, keys: readonly string[] = DEFAULT_INDEXED_TAG_KEYS) {
   const q = parseSearchQuery(new URLSearchParams(query), { nowUs: T0_US + 100 * MIN_US, defaultLimit: 20, indexedTagKeys: keys, native: true });
@@ -185,6 +199,90 @@ describe('search index', () => {
     expect(Number(left!.n)).toBe(count('trace_terms'));
   });
 
+  it('a selective minDuration drives by its duration threshold and still checks the exact duration', async () => {
+    const SEC = 1_000_000;
+    const made = new Map<string, string>();
+    const durations: [string, number, string][] = [
+      ['50ms', 50_000, 'cart'], ['150ms', 150_000, 'cart'], ['2s', 2 * SEC, 'cart'], ['9s', 9 * SEC, 'auth'],
+      ['12s', 12 * SEC, 'cart'], ['15s', 15 * SEC, 'auth'], ['70s', 70 * SEC, 'cart'],
+    ];
+    for (const [i, [name, us, service]] of durations.entries()) made.set(name, await indexTrace(local, 20 + i, T0_US + i * MIN_US, lasting(us, service)));
+    const found = async (query: string) => ids(await search(local, `${query}&lookback=2h`)).map((id) => [...made].find(([, v]) => v === id)![0]);
+    expect(await found('minDuration=10s')).toEqual(['70s', '15s', '12s']);
+    expect(await found('minDuration=12.5s')).toEqual(['70s', '15s']);
+    expect(await found('minDuration=1s&maxDuration=10s')).toEqual(['9s', '2s']);
+    expect(await found('service=cart&minDuration=10s')).toEqual(['70s', '12s']);
+    expect(await found('service=auth&minDuration=1m')).toEqual([]);
+    expect(await found('minDuration=100ms&maxDuration=1s')).toEqual(['150ms']);
+    expect(await found('minDuration=2m')).toEqual([]);
+    // below the smallest threshold there is no duration term: the scan as before
+    expect(await found('minDuration=40ms&maxDuration=60ms')).toEqual(['50ms']);
+
+    // pages of a duration-driven search go by postings and see every match once
+    const seen: string[] = [];
+    let cursor = '';
+    for (let page = 0; page < 5; page++) {
+      const r = await search(local, `minDuration=1s&lookback=2h&limit=2${cursor}`);
+      seen.push(...ids(r));
+      if (!r.next) break;
+      expect(typeof r.next.after).toBe('number');
+      cursor = `&cursor=${encodeCursor(r.next)}`;
+    }
+    expect(seen).toEqual(['70s', '15s', '12s', '9s', '2s'].map((n) => made.get(n)));
+  });
+
+  it('a trace gets a duration posting per threshold it reaches, and loses them when forgotten', async () => {
+    expect(durationTerms(99_999)).toEqual([]);
+    expect(durationTerms(1_000_000)).toEqual([durationTerm(100_000), durationTerm(1_000_000)]);
+    expect(minDurationTerm(99_999)).toBeNull();
+    expect(minDurationTerm(9_999_999)).toBe(durationTerm(1_000_000));
+    expect(minDurationTerm(3_600_000_000)).toBe(durationTerm(60_000_000));
+    const id = await indexTrace(local, 30, T0_US, lasting(2_000_000));
+    const durationPostings = () =>
+      local.sqlite.prepare("SELECT s.term FROM trace_terms p JOIN search_terms s ON s.id = p.term_id WHERE s.term LIKE 'd%' ORDER BY s.term").all().map((r) => r.term);
+    expect(durationPostings()).toEqual([durationTerm(100_000), durationTerm(1_000_000)]);
+    // a late span lengthens the trace past 10 s: the re-flush adds the term
+    await indexTrace(local, 30, T0_US, [...lasting(2_000_000), { service: 'cart', name: 'late', parent: 0, start: 100, end: 11_000_000 }], { version: 2 });
+    expect(durationPostings()).toEqual([durationTerm(100_000), durationTerm(1_000_000), durationTerm(10_000_000)]);
+    await runBatch(local.$client, forgetTracesSql([id]));
+    expect(durationPostings()).toEqual([]);
+    // the marker is no trace's term: forgetting traces keeps it
+    expect(local.sqlite.prepare("SELECT term FROM search_terms WHERE term LIKE 'v%'").all().map((r) => r.term)).toEqual([durationMarkerTerm(0)]);
+  });
+
+  it('traces indexed before duration terms are still found: the terms drive only in windows that start a margin after the marker', async () => {
+    const writtenUs = T0_US + 10 * MIN_US;
+    const legacy = await indexLegacyTrace(local, 40, T0_US, lasting(12_000_000));
+    const fresh = await indexTrace(local, 41, writtenUs, lasting(15_000_000), { nowMs: writtenUs / 1000 });
+    // the index already held a trace, so the marker is the time of the first write with duration terms
+    expect(local.sqlite.prepare("SELECT term FROM search_terms WHERE term LIKE 'v%'").all().map((r) => r.term)).toEqual([durationMarkerTerm(writtenUs)]);
+    await indexTrace(local, 42, writtenUs + 1, lasting(11_000_000), { nowMs: writtenUs / 1000 + 3_600_000 });
+    expect(local.sqlite.prepare("SELECT count(*) AS n FROM search_terms WHERE term LIKE 'v%'").get()!.n).toBe(1);
+
+    const page = (query: string) => search(local, `${query}&limit=1`);
+    const r = await page(`minDuration=10s&start=${T0_US}&end=${T0_US + 60 * MIN_US}`);
+    expect(typeof r.next?.after, 'the scan pages by trace id').toBe('string');
+    const all = await search(local, `minDuration=10s&start=${T0_US}&end=${T0_US + 60 * MIN_US}`);
+    expect(ids(all)).toEqual([traceIdOf(42), fresh, legacy]);
+    expect(ids(await search(local, `service=cart&minDuration=10s&start=${T0_US}&end=${T0_US + 60 * MIN_US}`))).toEqual([traceIdOf(42), fresh, legacy]);
+
+    // a window starting a margin after the marker holds no trace from before: postings drive
+    const later = writtenUs + DURATION_MARKER_MARGIN_US;
+    await indexTrace(local, 43, later + MIN_US, lasting(20_000_000), { nowMs: later / 1000 });
+    await indexTrace(local, 44, later + 2 * MIN_US, lasting(30_000_000), { nowMs: later / 1000 });
+    const after = await page(`minDuration=10s&start=${later}&end=${later + 60 * MIN_US}`);
+    expect(ids(after)).toEqual([traceIdOf(44)]);
+    expect(typeof after.next?.after, 'postings page by seq').toBe('number');
+    const next = await page(`minDuration=10s&start=${later}&end=${later + 60 * MIN_US}&cursor=${encodeCursor(after.next!)}`);
+    expect(ids(next)).toEqual([traceIdOf(43)]);
+    // a scan's cursor keeps the scan, a postings cursor where the scan must run is refused
+    const scanned = await page(`minDuration=10s&start=${T0_US}&end=${later + 60 * MIN_US}`);
+    expect(ids(scanned)).toEqual([traceIdOf(44)]);
+    expect(typeof scanned.next?.after).toBe('string');
+    expect(ids(await page(`minDuration=10s&start=${later}&end=${later + 60 * MIN_US}&cursor=${encodeCursor(scanned.next!)}`))).toEqual([traceIdOf(43)]);
+    await expect(page(`minDuration=10s&start=${T0_US}&end=${later + 60 * MIN_US}&cursor=${encodeCursor(after.next!)}`)).rejects.toThrow(/belongs to another search/);
+  });
+
   it('records each (service, operation, kind) once, refreshing last seen at most hourly', async () => {
     await indexTrace(local, 1, T0_US, checkout());
     await indexTrace(local, 2, T0_US + 10 * MIN_US, checkout()); // 10 min later: not stale yet
@@ -242,6 +340,14 @@ describe('search query plans', () => {
       expect(p).toMatch(/trace_terms USING PRIMARY KEY \(term_id=\? AND start_us=\? AND trace_seq=\?\)/);
       expect(p).not.toMatch(/SCAN trace_terms/);
     }
+  });
+
+  it('counts the duration term like any other and reads the marker by key', () => {
+    const query = q('service=a&minDuration=10s&lookback=1h');
+    const p = plan(termCountsSql([...queryTerms(query), minDurationTerm(query.minDurationUs)!], query, { durationMarker: true }));
+    expect(p).toMatch(/SEARCH trace_terms USING PRIMARY KEY \(term_id=\? AND start_us>\? AND start_us<\?\)/);
+    expect(p).toMatch(/SEARCH search_terms USING COVERING INDEX search_terms_term_unique \(term>\? AND term<\?\)/);
+    expect(p).not.toMatch(/SCAN (trace_terms|search_terms)|TEMP B-TREE/);
   });
 
   it('walks traces by start when there is no term', () => {
