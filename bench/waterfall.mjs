@@ -15,13 +15,23 @@
  *   node bench/waterfall.mjs                    # opens generated traces through "Open JSON" on web/build
  *   node bench/waterfall.mjs --sizes 1000,10000
  *   node bench/waterfall.mjs --runs 3          # each size 3 times, the fastest run kept
- *   node bench/waterfall.mjs --url http://127.0.0.1:8787 --ids a,b,c   # traces already in a running edgetrace
+ *   node bench/waterfall.mjs --files a.json,b.json   # these Jaeger JSON files through "Open JSON" instead
+ *   node bench/waterfall.mjs --url http://127.0.0.1:8795 --ids a,b,c [--sizes 1000,10000,100000] [--runs 3]
+ *
+ * With --url the traces are already in a running edgetrace (bench/big-traces.mjs sends them) and
+ * each is opened the way an engineer opens one: navigation to `/trace/{id}`, which loads the site,
+ * fetches `/api/traces/{id}` (streamed by the Worker from R2), parses, validates and renders it.
+ * "first rows painted" and the main-thread CPU then run from the navigation's start, and the phases
+ * split it with the page's resource timing: the HTML arrived (`document`), the site booted and
+ * asked for the trace (`request`), the first byte of the answer (`first byte`), its last byte
+ * (`downloaded`), then the marks (`json-parsed` is parse only here). --sizes only labels the ids. Each run starts from about:blank, so the previous trace's page is gone; the
+ * browser's cache keeps the site's immutable assets after the first run, as it does for an engineer.
  *
  * Needs Node ≥ 22.18 (run it through npm, whose node_modules/.bin/node is 22) and web/build.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { launchChromium } from '../test/browser/chromium.mjs';
 import { envelope, makeTrace } from '../test/browser/fixtures.ts';
@@ -29,7 +39,8 @@ import { serveSite } from '../test/browser/static-site.mjs';
 
 const { values } = parseArgs({
   options: {
-    sizes: { type: 'string', default: '1000,10000,100000' },
+    sizes: { type: 'string' },
+    files: { type: 'string' },
     url: { type: 'string' },
     ids: { type: 'string' },
     frames: { type: 'string', default: '180' },
@@ -38,6 +49,7 @@ const { values } = parseArgs({
 });
 const FRAMES = Number(values.frames);
 const RUNS = Math.max(1, Number(values.runs));
+const PAINT_TIMEOUT_MS = 120_000;
 
 /** In the page: resolves when a waterfall row exists and two frames have passed (it is painted). */
 const waitPainted = () =>
@@ -52,6 +64,29 @@ const waitPainted = () =>
     });
     mo.observe(document.body, { childList: true, subtree: true });
   });
+
+/**
+ * Installed before any of the page's own scripts (page.addInitScript), so a row that appears while
+ * the harness is still attaching is not missed: `__edgetracePainted` resolves two frames after the
+ * first waterfall row is in the document, with that time (ms from the navigation's start).
+ */
+const paintedFromNavigation = () => {
+  window.__edgetracePainted = new Promise((resolve) => {
+    const mo = new MutationObserver(() => {
+      if (!document.querySelector('[data-testid=waterfall] [role=treeitem]')) return;
+      mo.disconnect();
+      requestAnimationFrame(() => requestAnimationFrame(() => resolve(performance.now())));
+    });
+    mo.observe(document, { childList: true, subtree: true });
+  });
+};
+
+/** In the page: when the trace was asked for, its first and last byte arrived, and its size. */
+const readTraceFetch = () => {
+  const e = performance.getEntriesByType('resource').find((r) => /\/api\/traces\/[0-9a-f]+$/.test(new URL(r.name).pathname));
+  const nav = performance.getEntriesByType('navigation')[0];
+  return e ? { document: nav?.responseEnd ?? 0, requested: e.startTime, firstByte: e.responseStart, downloaded: e.responseEnd, bytes: e.decodedBodySize, wireBytes: e.encodedBodySize } : null;
+};
 
 /** In the page: scroll the waterfall by `step` px per frame for `frames` frames; the frame deltas. */
 const scrollFrames = ({ frames, step }) =>
@@ -87,7 +122,7 @@ const readMarks = () =>
 function phases(marks, from, paintedAt) {
   const out = [];
   let last = from;
-  for (const [name, t] of marks) {
+  for (const [name, t] of [...marks].sort((a, b) => a[1] - b[1])) {
     if (t < from) continue;
     out.push(`${name} ${Math.round(t - last)}`);
     last = t;
@@ -130,9 +165,42 @@ async function startCpuClock(page) {
   };
 }
 
+/** Pages given the init script: it is registered per page and runs on each of its navigations. */
+const watched = new WeakSet();
+
+/** Opens `/trace/{id}` from about:blank; the painted time and phases are from the navigation's start. */
+async function openFromUrl(page, id, run) {
+  if (!watched.has(page)) {
+    await page.addInitScript(paintedFromNavigation);
+    watched.add(page);
+  }
+  await page.goto('about:blank');
+  const stopCpu = await startCpuClock(page);
+  let paintedAt;
+  let cpuMs;
+  try {
+    await page.goto(`${values.url}/trace/${id}`, { waitUntil: 'commit' });
+    // Navigation start is the page's time origin, so the painted time is already relative to it.
+    paintedAt = await page.evaluate(
+      (ms) =>
+        Promise.race([
+          window.__edgetracePainted,
+          new Promise((_, reject) => setTimeout(() => reject(new Error(`no waterfall row after ${ms / 1000} s; the page says: ${document.body?.innerText.slice(0, 200)}`)), ms)),
+        ]),
+      PAINT_TIMEOUT_MS,
+    );
+  } finally {
+    cpuMs = await stopCpu().catch(() => undefined);
+  }
+  const f = await page.evaluate(readTraceFetch);
+  const extraMarks = f ? [['document', f.document], ['request', f.requested], ['first byte', f.firstByte], ['downloaded', f.downloaded]] : [];
+  const extra = { run: run + 1, ...(f ? { 'trace JSON (MB)': +(f.bytes / 1e6).toFixed(1), 'on the wire (MB)': +(f.wireBytes / 1e6).toFixed(1) } : {}) };
+  return { ms: paintedAt, from: 0, paintedAt, cpuMs, extraMarks, extra };
+}
+
 async function measure(page, label, open) {
-  const { ms: firstRowsMs, from, paintedAt, cpuMs } = await open();
-  const marks = await page.evaluate(readMarks);
+  const { ms: firstRowsMs, from, paintedAt, cpuMs, extraMarks = [], extra = {} } = await open();
+  const marks = [...extraMarks, ...(await page.evaluate(readMarks))];
   const rows = await page.locator('[data-testid=waterfall] [role=treeitem]').count();
   const stopCpu = await startCpuClock(page);
   const deltas = await page.evaluate(scrollFrames, { frames: FRAMES, step: 240 });
@@ -148,6 +216,7 @@ async function measure(page, label, open) {
     'scroll frame max (ms)': +Math.max(...deltas).toFixed(1),
     'scroll fps (mean)': +(1000 / mean).toFixed(1),
     'main-thread CPU per scroll frame (ms)': +(scrollCpuMs / FRAMES).toFixed(2),
+    ...extra,
     'phases (ms)': phases(marks, from, paintedAt),
   };
   console.log(JSON.stringify(r));
@@ -157,32 +226,47 @@ async function measure(page, label, open) {
 const browser = await launchChromium();
 const results = [];
 try {
-  const page = await browser.context.newPage();
+  let page = await browser.context.newPage();
   if (values.url) {
-    for (const id of (values.ids ?? '').split(',').filter(Boolean)) {
-      results.push(
-        await measure(page, id, async () => {
-          await page.goto(`${values.url}/trace/${id}`, { waitUntil: 'commit' });
-          // Navigation start is the page's time origin, so the painted time is already relative to it.
-          const paintedAt = await page.evaluate(waitPainted);
-          return { ms: paintedAt, from: 0, paintedAt };
-        }),
-      );
+    const ids = (values.ids ?? '').split(',').filter(Boolean);
+    const labels = values.sizes?.split(',').map((n) => `${Number(n).toLocaleString('en')} spans (API)`) ?? [];
+    for (const [i, id] of ids.entries()) {
+      let best = null;
+      // wrangler dev restarts the Worker whenever a source file changes, which cuts a response in
+      // flight: such a run is reported and replaced, a couple of times at most.
+      for (let run = 0, failed = 0; run < RUNS; run++) {
+        try {
+          const r = await measure(page, labels[i] ?? id, () => openFromUrl(page, id, run));
+          if (!best || r['first rows painted (ms)'] < best['first rows painted (ms)']) best = r;
+        } catch (err) {
+          console.error(`${labels[i] ?? id}, run ${run + 1} failed: ${err.message.split('\n')[0]}`);
+          if (++failed > 2) throw err;
+          run--;
+          await page.close().catch(() => {});
+          page = await browser.context.newPage();
+        }
+      }
+      results.push(best);
     }
   } else {
     const site = await serveSite('web/build');
     const dir = mkdtempSync(join(tmpdir(), 'edgetrace-bench-'));
     try {
-      for (const n of values.sizes.split(',').map(Number)) {
-        const file = join(dir, `trace-${n}.json`);
-        writeFileSync(file, JSON.stringify(envelope(makeTrace({ spans: n, seed: 42 }))));
+      const inputs = values.files
+        ? values.files.split(',').map((file) => ({ file, label: `${basename(file)} (Open JSON)` }))
+        : (values.sizes ?? '1000,10000,100000').split(',').map(Number).map((n) => {
+            const file = join(dir, `trace-${n}.json`);
+            writeFileSync(file, JSON.stringify(envelope(makeTrace({ spans: n, seed: 42 }))));
+            return { file, label: `${n.toLocaleString('en')} spans (Open JSON)` };
+          });
+      for (const { file, label } of inputs) {
         // With --runs N each size is opened N times and the fastest run kept: load from other
         // processes only ever adds time, so the minimum is the closest to the page's own cost.
         let best = null;
         for (let run = 0; run < RUNS; run++) {
           await page.goto(`${site.url}/`);
           await page.waitForSelector('[data-testid=open-file]', { state: 'attached' });
-          const r = await measure(page, `${n.toLocaleString('en')} spans (Open JSON)`, async () => {
+          const r = await measure(page, label, async () => {
             const painted = page.evaluate(() => {
               // From the moment the file is chosen: read, parse, validate, build, lay out, paint.
               const input = document.querySelector('[data-testid=open-file]');
