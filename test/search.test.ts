@@ -6,7 +6,8 @@
  */
 import { SELF, runInDurableObject, env } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { validateNameList, validateOperations, validateSearchResponse } from '../web/src/lib/api-validate';
+import { validateNameList, validateOperations, validateSearchResponse, validateTraceResponse } from '../web/src/lib/api-validate';
+import { readTraceLines } from '../web/src/lib/trace-lines';
 import { emptyQuery, searchApiUrl, type SearchQuery } from '../web/src/lib/search-query';
 import { decodeOtlpJson } from '../worker/ingest/otlp-json';
 import type { TraceId } from '../worker/span/model';
@@ -194,6 +195,17 @@ describe('GET /api/traces/{id}', () => {
     expect(trace.spans).toHaveLength(3);
     const otlp = await (await SELF.fetch(`${BASE}/api/traces/${id}?format=otlp`)).json();
     expect(decodeOtlpJson(otlp).spans).toHaveLength(3);
+  });
+
+  it('sends the site its lines format: the same trace, read line by line by the site reader', async () => {
+    const res = await SELF.fetch(`${BASE}/api/traces/${A}?format=jaeger-lines`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/x-ndjson');
+    const lines = await readTraceLines(res.body!);
+    const { body } = await get(`/api/traces/${A}`);
+    expect(lines).toEqual((body.data as unknown[])[0]);
+    // and what the site validates it with accepts it
+    expect(validateTraceResponse({ data: [lines] }).ok).toBe(true);
   });
 
   it('rejects an unknown format', async () => {

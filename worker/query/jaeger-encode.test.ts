@@ -4,7 +4,8 @@ import { at, kv, sid, span, str, TRACE_ID } from '../../durable/test-spans';
 import type { AssembledSpan, SpanId, TraceId } from '../span/model';
 import { SpanKind, StatusCode } from '../span/model';
 import { traceHead } from '../../durable/trace-codec';
-import { type JaegerTag, jaegerTraceJson, toJaegerTag, toJaegerTrace } from './jaeger-encode';
+import { type JaegerTag, jaegerTraceJson, jaegerTraceLines, toJaegerTag, toJaegerTrace } from './jaeger-encode';
+import { readTraceLines } from '../../web/src/lib/trace-lines';
 
 const US = (ms: number) => Number((BigInt(at(ms)) / 1000n).toString());
 
@@ -189,6 +190,19 @@ describe('jaegerTraceJson', () => {
     // the opening, three non-empty chunks, the placeholder of the orphan's missing parent, the closing
     expect(pieces.length).toBe(6);
     expect(JSON.parse(pieces.join(''))).toEqual(toJaegerTrace(t, { partial: true }));
+  });
+
+  it('writes the same trace as lines: a head, a line per non-empty chunk, the placeholders, a tail', async () => {
+    const t = trace();
+    const pieces: string[] = [];
+    const chunks = [t.spans.slice(0, 1), [], t.spans.slice(1, 3), t.spans.slice(3)];
+    for await (const p of jaegerTraceLines(traceHead(t), chunks, { partial: true })) pieces.push(p);
+    expect(pieces.length).toBe(6);
+    for (const p of pieces) expect(p.indexOf('\n')).toBe(p.length - 1);
+    // the site's reader gives back exactly the Jaeger trace of the JSON format
+    const text = new TextEncoder().encode(pieces.join(''));
+    const body = new ReadableStream<Uint8Array>({ start: (c) => (c.enqueue(text), c.close()) });
+    expect(await readTraceLines(body)).toEqual(toJaegerTrace(t, { partial: true }));
   });
 
   it('writes an empty span list and null warnings for an empty trace', async () => {

@@ -339,3 +339,32 @@ export async function* jaegerTraceJson(
   const warnings = head.warnings.length > 0 ? head.warnings : null;
   yield `],"processes":${JSON.stringify(processes.map)},"warnings":${JSON.stringify(warnings)},"partial":${opts?.partial ?? false},"version":${head.version},"sampling":${JSON.stringify(samplingOf(head.summary))}}`;
 }
+
+/**
+ * The same trace as newline-delimited JSON, for the site: a head line `{traceID, partial, version,
+ * sampling}`, then one line per chunk of spans (a JSON array of Jaeger spans, placeholders last),
+ * then a tail line `{processes, warnings}`. The site parses each line as it arrives, so a 100,000-
+ * span trace (some 90 MB of JSON) is parsed while it downloads rather than after; JSON text never
+ * holds a raw newline, so each line is one whole value.
+ */
+export async function* jaegerTraceLines(
+  head: TraceHead,
+  chunks: Iterable<AssembledSpan[]> | AsyncIterable<AssembledSpan[]>,
+  opts?: { partial?: boolean },
+): AsyncGenerator<string> {
+  const processes = new Processes();
+  const placeholders = new Placeholders();
+  yield `${JSON.stringify({ traceID: head.traceId, partial: opts?.partial ?? false, version: head.version, sampling: samplingOf(head.summary) })}\n`;
+  for await (const chunk of chunks) {
+    if (chunk.length === 0) continue;
+    const spans = chunk.map((s) => {
+      const span = toJaegerSpan(s, processes.id(s.service, s.resource));
+      placeholders.see(s, span);
+      return span;
+    });
+    yield `${JSON.stringify(spans)}\n`;
+  }
+  const extra = placeholders.spans(head.traceId, processes);
+  if (extra.length > 0) yield `${JSON.stringify(extra)}\n`;
+  yield `${JSON.stringify({ processes: processes.map, warnings: head.warnings.length > 0 ? head.warnings : null })}\n`;
+}

@@ -15,6 +15,7 @@ import { operations, searchTerms } from '../db/schema';
 import { services as registeredServices } from '../db/services-schema';
 import { ApiError } from '../http-error';
 import { encodeCursor } from '../query/cursor';
+import { jaegerTraceLines } from '../query/jaeger-encode';
 import { parseSpanKind } from '../query/jaeger-params';
 import { searchIndex } from '../query/search';
 import { searchConfig } from '../query/search-config';
@@ -60,7 +61,7 @@ async function openAny(env: Env, traceId: TraceId): Promise<StreamedTrace | null
 }
 
 /** A JSON response written as its pieces are produced. */
-function streamJson(parts: AsyncIterable<string>, status = 200): Response {
+function streamJson(parts: AsyncIterable<string>, status = 200, contentType = 'application/json; charset=utf-8'): Response {
   const it = parts[Symbol.asyncIterator]();
   const utf8 = new TextEncoder();
   const body = new ReadableStream<Uint8Array>({
@@ -79,7 +80,7 @@ function streamJson(parts: AsyncIterable<string>, status = 200): Response {
       await it.return?.(undefined);
     },
   });
-  return new Response(body, { status, headers: { 'content-type': 'application/json; charset=utf-8' } });
+  return new Response(body, { status, headers: { 'content-type': contentType } });
 }
 
 async function* single<T>(value: T): AsyncGenerator<T> {
@@ -128,10 +129,13 @@ query.get('/api/operations', async (c) => {
 query.get('/api/traces/:traceId', async (c) => {
   const traceId = parseTraceId(c.req.param('traceId'));
   const format = c.req.query('format');
-  if (format !== undefined && format !== 'otlp' && format !== 'jaeger') throw new ApiError(400, `parameter format: must be otlp or jaeger, got ${JSON.stringify(format)}`, 'format');
+  if (format !== undefined && format !== 'otlp' && format !== 'jaeger' && format !== 'jaeger-lines')
+    throw new ApiError(400, `parameter format: must be otlp, jaeger or jaeger-lines, got ${JSON.stringify(format)}`, 'format');
   const found = await openAny(c.env, traceId);
   if (!found) throw new ApiError(404, `trace ${traceId} not found`, 'traceID');
   if (format === 'otlp') return streamJson(otlpJson(found.chunks));
+  // the site's format: the Jaeger trace as lines it can parse while the rest downloads
+  if (format === 'jaeger-lines') return streamJson(jaegerTraceLines(found.head, found.chunks, { partial: found.partial }), 200, 'application/x-ndjson');
   return streamJson(jaegerEnvelopeJson(single(found), { limit: 0 }));
 });
 

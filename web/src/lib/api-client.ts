@@ -13,6 +13,7 @@ import type { JaegerTrace, OperationInfo, SearchPage } from './jaeger';
 import { mark } from './perf-marks';
 import { readAccess } from './read-access';
 import { fail, type Result } from './result';
+import { readTraceLines } from './trace-lines';
 import { searchApiUrl, type SearchQuery } from './search-query';
 import {
   validateMapEdges,
@@ -62,13 +63,43 @@ async function getJson<T>(f: Fetch, url: string, validate: (b: unknown) => Resul
   return r;
 }
 
-export const fetchTrace = (id: string, f: Fetch = fetch): Promise<Result<JaegerTrace>> =>
-  getJson(f, `/api/traces/${encodeURIComponent(id)}`, (body) => {
-    mark('json-parsed');
-    const r = validateTraceResponse(body);
-    mark('validated');
-    return r;
-  });
+/**
+ * One trace, in the lines format (`?format=jaeger-lines`): parsed line by line while it downloads,
+ * which for a 100,000-span trace saves most of the parse time; validated like the JSON envelope.
+ */
+export async function fetchTrace(id: string, f: Fetch = fetch): Promise<Result<JaegerTrace>> {
+  const url = `/api/traces/${encodeURIComponent(id)}?format=jaeger-lines`;
+  let res: Response;
+  try {
+    res = await request(f, url, { headers: { accept: 'application/x-ndjson, application/json' } });
+  } catch (e) {
+    return fail(url, `request failed: ${(e as Error).message}`);
+  }
+  // errors (404, 401, 400) come as the JSON envelope
+  if (res.status !== 200 || !res.body) return errorOf(res, url);
+  let trace: Record<string, unknown>;
+  try {
+    trace = await readTraceLines(res.body);
+  } catch (e) {
+    return fail(url, `the trace could not be read: ${(e as Error).message}`);
+  }
+  mark('json-parsed');
+  const r = validateTraceResponse({ data: [trace] });
+  mark('validated');
+  return r;
+}
+
+async function errorOf<T>(res: Response, url: string): Promise<Result<T>> {
+  let body: unknown;
+  try {
+    body = await res.json();
+  } catch {
+    return fail(url, `HTTP ${res.status}: the body is not JSON`);
+  }
+  const r = validateTraceResponse(body);
+  const message = !r.ok && r.error.path === 'errors' ? r.error.message.replace(new RegExp(`^${res.status} `), '') : '';
+  return fail(url, `HTTP ${res.status}${message ? `: ${message}` : ''}`);
+}
 
 /** The OTLP/JSON body, passed through as text for download. */
 export async function fetchTraceOtlp(id: string, f: Fetch = fetch): Promise<Result<string>> {
