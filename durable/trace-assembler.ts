@@ -81,12 +81,16 @@ export class TraceAssembler extends DurableObject<Env> {
   private createTables(): void {
     if (this.tablesExist) return;
     this.tablesExist = true;
+    // Every row SQLite writes is billed, index entries included: batch ids need no AUTOINCREMENT
+    // (its sqlite_sequence row is one more write per batch; no batch is deleted alone, so ids are
+    // never reused within a life), and meta is keyed by its own key (WITHOUT ROWID: one write per key,
+    // not a table row and an index row). Objects made by an earlier version keep their tables.
     this.sql.exec(`CREATE TABLE IF NOT EXISTS batches (
-      id INTEGER PRIMARY KEY AUTOINCREMENT,
+      id INTEGER PRIMARY KEY,
       received_at INTEGER NOT NULL,
       span_ids TEXT NOT NULL,
       spans TEXT NOT NULL)`);
-    this.sql.exec('CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)');
+    this.sql.exec('CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID');
   }
 
   private timings(): AssemblerTimings {

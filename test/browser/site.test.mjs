@@ -41,6 +41,14 @@ describe('edgetrace site in Chromium', { timeout: 600_000 }, () => {
     await page.locator(ROWS).first().waitFor();
   });
 
+  it('serves the hashed site files as immutable (web/static/_headers), the page itself not', async () => {
+    const html = await (await fetch(`${stack.url}/`)).text();
+    const asset = /\/_app\/immutable\/[^"']+\.js/.exec(html)?.[0];
+    assert.ok(asset, 'the page links a script under /_app/immutable/');
+    assert.match((await fetch(`${stack.url}${asset}`)).headers.get('cache-control') ?? '', /immutable/);
+    assert.doesNotMatch((await fetch(`${stack.url}/`)).headers.get('cache-control') ?? '', /immutable/);
+  });
+
   it('the trace page shows every span', async () => {
     await page.goto(`${stack.url}/trace/${sent.traceId}`);
     await page.locator(ROWS).first().waitFor();
