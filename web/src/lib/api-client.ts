@@ -71,7 +71,7 @@ export async function fetchTrace(id: string, f: Fetch = fetch): Promise<Result<J
   const url = `/api/traces/${encodeURIComponent(id)}?format=jaeger-lines`;
   let res: Response;
   try {
-    res = await request(f, url, { headers: { accept: 'application/x-ndjson, application/json' } });
+    res = await request(f, url, { headers: { accept: 'text/plain, application/json' } });
   } catch (e) {
     return fail(url, `request failed: ${(e as Error).message}`);
   }
