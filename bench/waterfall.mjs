@@ -24,7 +24,7 @@
  * "first rows painted" and the main-thread CPU then run from the navigation's start, and the phases
  * split it with the page's resource timing: the HTML arrived (`document`), the site booted and
  * asked for the trace (`request`), the first byte of the answer (`first byte`), its last byte
- * (`downloaded`), then the marks (`json-parsed` is parse only here). --sizes only labels the ids. Each run starts from about:blank, so the previous trace's page is gone; the
+ * (`downloaded`), then the marks (the site reads a trace in lines and parses each as it arrives, so most parsing falls inside `downloaded`; `json-parsed` is what is left after the last byte). --sizes only labels the ids. Each run starts from about:blank, so the previous trace's page is gone; the
  * browser's cache keeps the site's immutable assets after the first run, as it does for an engineer.
  *
  * Needs Node ≥ 22.18 (run it through npm, whose node_modules/.bin/node is 22) and web/build.
