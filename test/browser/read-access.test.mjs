@@ -25,6 +25,13 @@ describe('read access from the site', { timeout: 600_000 }, () => {
     await stack?.stop();
   });
 
+  it('npm start --var AUTH_REQUIRED:true keeps it, and ingest without a key is refused with how to get one', async () => {
+    assert.match(stack.log(), /AUTH_REQUIRED as given on the command line/);
+    const res = await fetch(`${stack.url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"resourceSpans":[]}' });
+    assert.equal(res.status, 401);
+    assert.match(await res.text(), /npm run keys/);
+  });
+
   it('signs in once with the read token, keeps only an HttpOnly session, and signs out', async () => {
     const page = await browser.context.newPage();
     const bearers = [];

@@ -118,6 +118,20 @@ describe('edgetrace site in Chromium', { timeout: 600_000 }, () => {
     await fresh.locator(ROWS).first().waitFor();
     assert.equal(await fresh.locator(ROWS).count(), sent.spanCount);
     assert.equal(await fresh.getByTestId('span-count').innerText(), String(sent.spanCount));
+
+    // ... and the OTLP download too: the site converts it back to the same trace
+    await fresh.goto(`${stack.url}/services`);
+    await fresh.setInputFiles('[data-testid=open-file]', await otlp.path());
+    await fresh.waitForURL(`**/trace/${body.data[0].traceID}`);
+    await fresh.locator(ROWS).first().waitFor();
+    assert.equal(await fresh.locator(ROWS).count(), sent.spanCount);
     await fresh.close();
+  });
+
+  it('npm start runs open locally and says so (a deployed instance requires keys)', async () => {
+    assert.match(stack.log(), /running with AUTH_REQUIRED=false/);
+    assert.match(stack.log(), /pass --var AUTH_REQUIRED:VALUE to change it/);
+    const res = await fetch(`${stack.url}/api/services`);
+    assert.equal(res.status, 200, 'reads need no token locally');
   });
 });
