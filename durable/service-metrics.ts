@@ -22,7 +22,13 @@ import { shardOf } from '../worker/services/shard';
 export interface ShardBatch {
   shard: number;
   deltas: MinuteDelta[];
+  /** the edge window's id: an edge that retries a send it saw fail sends the same one */
+  windowId?: string;
 }
+
+/** How long, and how many, window ids a shard remembers to count a retried window once. */
+const WINDOW_ID_TTL_MS = 10 * 60_000;
+const MAX_WINDOW_IDS = 20_000;
 
 export interface PendingQuery {
   /** only these services (null: all) */
@@ -60,6 +66,24 @@ export class ServiceMetrics extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private readonly pendingRows: ShardPending;
   private alarmSet = false;
+  /**
+   * Window ids taken lately, with when. In memory only: a row per window would cost a write per
+   * edge request. An object that restarted between an edge's two tries has forgotten the first; it
+   * counts the window again only if the first try was written before the restart, and a restart
+   * mid-request usually means it was not.
+   */
+  private readonly seenWindows = new Map<string, number>();
+
+  private rememberWindow(id: string): void {
+    const now = Date.now();
+    this.seenWindows.set(id, now);
+    if (this.seenWindows.size <= MAX_WINDOW_IDS && this.seenWindows.size % 256 !== 0) return;
+    // ids are in insertion order: drop the expired, then the oldest past the cap
+    for (const [k, at] of this.seenWindows) {
+      if (now - at <= WINDOW_ID_TTL_MS && this.seenWindows.size <= MAX_WINDOW_IDS) break;
+      this.seenWindows.delete(k);
+    }
+  }
   private waiters: (() => void)[] = [];
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -93,6 +117,12 @@ export class ServiceMetrics extends DurableObject<Env> {
   /** Adds an edge's window; returns once the checkpoint holding it is written. */
   async add(batch: ShardBatch): Promise<void> {
     if (batch.deltas.length === 0) return;
+    if (batch.windowId !== undefined) {
+      // A retry of a window this object already took (its answer was lost on the way back): the
+      // deltas are in; answer once they are written, as the first try would have.
+      if (this.seenWindows.has(batch.windowId)) return this.durable();
+      this.rememberWindow(batch.windowId);
+    }
     if (this.meta<number>('shard') !== batch.shard) this.setMeta('shard', batch.shard);
     this.pendingRows.add(batch.deltas);
     if (!this.alarmSet) {

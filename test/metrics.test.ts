@@ -115,6 +115,19 @@ describe('ServiceMetrics shard', () => {
     expect(await totals(service, past() - 60_000)).toMatchObject({ calls: 9, errors: 3 });
   });
 
+  it('counts a window an edge sent twice (a retry after a lost answer) once', async () => {
+    const service = `svc-${randomHex(4)}`;
+    const stub = shardFor(service);
+    const deltas = window(service, 6, past());
+    const [w1, w2] = [randomHex(8), randomHex(8)];
+    await stub.add({ shard: shardOf(service), deltas, windowId: w1 });
+    await stub.add({ shard: shardOf(service), deltas, windowId: w1 });
+    expect((await totals(service, past() - 60_000)).calls).toBe(6);
+    // another window with the same deltas is another window
+    await stub.add({ shard: shardOf(service), deltas, windowId: w2 });
+    expect((await totals(service, past() - 60_000)).calls).toBe(12);
+  });
+
   it('adds a late delta for a flushed minute as a second row, never overwriting the first', async () => {
     const service = `svc-${randomHex(4)}`;
     const stub = shardFor(service);

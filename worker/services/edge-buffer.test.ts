@@ -5,8 +5,9 @@ import { RedAggregate } from './red-aggregate';
 import { shardOf } from './shard';
 import { testSpan } from './test-spans';
 
-function harness(fail: (shard: number) => boolean = () => false) {
-  const sent: { shard: number; deltas: MinuteDelta[] }[] = [];
+function harness(fail: (shard: number, attempt: number) => boolean = () => false) {
+  const sent: { shard: number; deltas: MinuteDelta[]; windowId: string }[] = [];
+  const attempts = new Map<number, string[]>();
   const errors: number[] = [];
   let wake: (() => void)[] = [];
   let now = 1_767_225_600_000;
@@ -14,18 +15,21 @@ function harness(fail: (shard: number) => boolean = () => false) {
     lingerMs: 2000,
     now: () => now,
     sleep: () => new Promise<void>((r) => wake.push(r)),
-    send: async (shard, deltas) => {
-      if (fail(shard)) throw new Error('shard down');
-      sent.push({ shard, deltas });
+    send: async (shard, deltas, windowId) => {
+      const tries = [...(attempts.get(shard) ?? []), windowId];
+      attempts.set(shard, tries);
+      if (fail(shard, tries.length)) throw new Error('shard down');
+      sent.push({ shard, deltas, windowId });
     },
     onError: (shard) => errors.push(shard),
+    retryDelayMs: 0,
   });
   const tick = () => {
     const w = wake;
     wake = [];
     for (const r of w) r();
   };
-  return { buffer, sent, errors, tick, advance: (ms: number) => (now += ms) };
+  return { buffer, sent, errors, attempts, tick, advance: (ms: number) => (now += ms) };
 }
 
 const calls = (sent: { deltas: MinuteDelta[] }[]) => sent.flatMap((s) => s.deltas.flatMap((d) => d.groups)).reduce((n, g) => n + g.calls, 0);
@@ -62,6 +66,23 @@ describe('edge metrics buffer', () => {
     await a;
     expect(h.sent).toHaveLength(1);
     expect(h.sent[0]!.deltas.map((d) => d.minute)).toEqual([29_453_760, 29_453_761]);
+  });
+
+  it('tries a failed send once more with the same window id, so the shard can count it once', async () => {
+    const h = harness((_shard, attempt) => attempt === 1);
+    const p = h.buffer.record([testSpan({ service: 'checkout' }), testSpan({ service: 'checkout' })]);
+    h.tick();
+    await p;
+    expect(h.errors).toEqual([]);
+    expect(calls(h.sent)).toBe(2);
+    const tries = h.attempts.get(shardOf('checkout'))!;
+    expect(tries).toHaveLength(2);
+    expect(tries[1]).toBe(tries[0]);
+    // the next window has an id of its own
+    const q = h.buffer.record([testSpan({ service: 'checkout' })]);
+    h.tick();
+    await q;
+    expect(h.sent[1]!.windowId).not.toBe(h.sent[0]!.windowId);
   });
 
   it('never rejects: a failed shard is reported and the others still get their spans', async () => {

@@ -9,8 +9,10 @@
  * hands to `waitUntil` resolves once the window has been sent; the runtime keeps the isolate alive
  * for that promise, so a window is never left unsent in an idle isolate. Later requests of the
  * window only add to it and get a settled promise: a request never waits on a promise another
- * request's context resolves. A failed send is reported and dropped — metrics must never fail or
- * slow down ingest.
+ * request's context resolves. A failed send is tried once more (a shard reset by a deploy, an
+ * overloaded object), with the same window id so that the shard counts a window once even if the
+ * first try was stored after all; a second failure is reported and the window dropped — metrics
+ * must never fail or slow down ingest.
  */
 import type { Span } from '../span/model';
 import { RedAggregate, type MinuteDelta } from './red-aggregate';
@@ -21,9 +23,11 @@ export interface EdgeBufferOptions {
   lingerMs: number;
   now(): number;
   sleep(ms: number): Promise<void>;
-  /** one request to a shard with its deltas (one per minute the window touched) */
-  send(shard: number, deltas: MinuteDelta[]): Promise<void>;
+  /** one request to a shard with its deltas (one per minute the window touched) and the window's id */
+  send(shard: number, deltas: MinuteDelta[], windowId: string): Promise<void>;
   onError(shard: number, err: unknown): void;
+  /** wait before the one retry of a failed send, ms (0: at once) */
+  retryDelayMs?: number;
 }
 
 interface Window {
@@ -61,12 +65,19 @@ export class EdgeBuffer {
 
   private async flush(shards: Map<number, RedAggregate>): Promise<void> {
     if (this.open?.shards === shards) this.open = null;
+    const windowId = crypto.randomUUID();
     await Promise.all(
       [...shards].map(async ([shard, agg]) => {
+        const deltas = agg.toDeltas();
         try {
-          await this.options.send(shard, agg.toDeltas());
-        } catch (err) {
-          this.options.onError(shard, err);
+          await this.options.send(shard, deltas, windowId);
+        } catch {
+          try {
+            if (this.options.retryDelayMs) await this.options.sleep(this.options.retryDelayMs);
+            await this.options.send(shard, deltas, windowId);
+          } catch (err) {
+            this.options.onError(shard, err);
+          }
         }
       }),
     );

@@ -27,10 +27,12 @@ function edgeBuffer(): EdgeBuffer {
     lingerMs: EDGE_LINGER_MS,
     now: () => Date.now(),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-    send: async (shard, deltas) => {
+    // a fresh stub for each try: a stub that saw its object reset stays broken
+    send: async (shard, deltas, windowId) => {
       const ns = namespace!;
-      await ns.get(ns.idFromName(shardName(shard))).add({ shard, deltas });
+      await ns.get(ns.idFromName(shardName(shard))).add({ shard, deltas, windowId });
     },
+    retryDelayMs: 250,
     onError: (shard, err) => console.error(`service metrics: shard ${shard} missed a window: ${String(err)}`),
   });
   return buffer;
