@@ -205,6 +205,82 @@ describe('jaegerTraceJson', () => {
     expect(await readTraceLines(body)).toEqual(toJaegerTrace(t, { partial: true }));
   });
 
+  /** The lines of `t` cut into chunks of `size`, and what the site's reader makes of them. */
+  async function viaLines(t: ReturnType<typeof assemble>, size: number) {
+    const pieces: string[] = [];
+    const chunks: AssembledSpan[][] = [];
+    for (let i = 0; i < t.spans.length; i += size) chunks.push(t.spans.slice(i, i + size));
+    for await (const p of jaegerTraceLines(traceHead(t), chunks)) pieces.push(p);
+    const text = new TextEncoder().encode(pieces.join(''));
+    const body = new ReadableStream<Uint8Array>({ start: (c) => (c.enqueue(text), c.close()) });
+    return { pieces, read: await readTraceLines(body) };
+  }
+
+  it('gives back every field it writes compactly: scope, tag types, flags, warnings, logs, references, placeholders', async () => {
+    const every = [
+      kv('s', str('x')),
+      kv('empty', str('')),
+      kv('b', { boolValue: false }),
+      kv('i', { intValue: '-42' }),
+      kv('big', { intValue: '9223372036854775807' }),
+      kv('d', { doubleValue: 0.5 }),
+      kv('whole', { doubleValue: 2 }),
+      kv('nan', { doubleValue: Number.NaN }),
+      kv('bin', { bytesValue: 'AAE=' }),
+      kv('arr', { arrayValue: { values: [str('a'), { intValue: '1' }] } }),
+      kv('kv', { kvlistValue: { values: [kv('a', { doubleValue: 1.5 })] } }),
+      kv('none', {}),
+      // the same key with another type is another key
+      kv('s', { intValue: '7' }),
+    ];
+    const a = span({ id: 1, name: 'root', start: 0, end: 100, kind: SpanKind.SERVER, attributes: every });
+    a.scope = { name: 'io.otel.http', version: '1.2.0' };
+    a.flags = 0;
+    a.events = [
+      { timeUnixNano: at(5), name: 'retry', attributes: every, droppedAttributesCount: 1 },
+      { timeUnixNano: at(6), name: 'retry', attributes: [] },
+    ];
+    const b = span({ id: 2, parent: 1, name: 'root', start: 10, end: 20, kind: SpanKind.CLIENT, attributes: every.slice(0, 4) });
+    b.scope = { name: 'io.otel.http' }; // no version
+    b.flags = 0x3;
+    b.links = [{ traceId: TRACE_ID, spanId: sid(1), attributes: [] }, { traceId: 'b2'.repeat(16) as TraceId, spanId: sid(5) as SpanId, attributes: [] }];
+    const c = span({ id: 3, parent: 'dead', name: 'child', start: 30, end: 40, kind: SpanKind.CLIENT, status: StatusCode.ERROR });
+    const d = span({ id: 4, parent: 'dead', start: 35, end: 60, service: 'other' });
+    d.traceId = 'c3'.repeat(16) as TraceId; // not the trace's own id (assembly never mixes them; the format still could)
+    const t = assemble({ traceId: TRACE_ID, spans: [a, b, c, d], version: 1, sampleRate: 1 });
+    const want = toJaegerTrace(t);
+    expect(want.spans.find((s) => s.spanID === sid('dead'))?.edgetrace).toEqual({ placeholder: true });
+    expect(want.spans.some((s) => s.warnings !== null)).toBe(true);
+    for (const size of [1, 2, 4]) {
+      const { pieces, read } = await viaLines(t, size);
+      expect(read).toEqual(want);
+      // what the JSON repeats per span is sent once or not at all
+      const spanLines = pieces.slice(1, -1).join('');
+      expect(spanLines).not.toContain('"type":"string"');
+      expect(spanLines.split('"otel.scope.name"')).toHaveLength(2);
+      expect(spanLines.split('"io.otel.http"')).toHaveLength(2);
+      expect(spanLines.split(TRACE_ID)).toHaveLength(1);
+    }
+  });
+
+  it('refers to repeated values by number, but sends keys whose values keep changing inline', async () => {
+    const spans = Array.from({ length: 700 }, (_, i) => {
+      const s = span({ id: i + 1, parent: i > 0 ? 1 : undefined, name: i % 2 ? 'GET /a' : `op-${i}`, start: i, end: i + 1, attributes: [kv('id', str(`u-${i}`)), kv('method', str(i % 3 ? 'GET' : 'POST')), kv('n', { intValue: String(i % 300) })] });
+      s.scope = { name: 'lib', version: '1' };
+      return s;
+    });
+    const t = assemble({ traceId: TRACE_ID, spans, version: 1, sampleRate: 1 });
+    const { pieces, read } = await viaLines(t, 100);
+    expect(read).toEqual(toJaegerTrace(t));
+    const text = pieces.join('');
+    // each repeated value once, in the line that first uses it
+    expect(text.split('"POST"')).toHaveLength(2);
+    expect(text.split('"GET /a"')).toHaveLength(2);
+    expect(text.split('"lib"')).toHaveLength(2);
+    // every id is sent once either way
+    expect(text.split('"u-699"')).toHaveLength(2);
+  });
+
   it('writes an empty span list and null warnings for an empty trace', async () => {
     const t = assemble({ traceId: TRACE_ID, spans: [], version: 1, sampleRate: 1 });
     let text = '';

@@ -8,7 +8,7 @@
  * orphan, late, original start) and per-trace `partial` and `version`. Jaeger clients ignore
  * fields they do not know.
  */
-import type { AnyValue, AssembledSpan, AssembledTrace, KeyValue, Resource, TraceSummary } from '../span/model';
+import type { AnyValue, AssembledSpan, AssembledTrace, KeyValue, Resource, SpanEvent, TraceSummary } from '../span/model';
 import { SpanKind, StatusCode } from '../span/model';
 import type { TraceHead } from '../../durable/assemble';
 
@@ -118,45 +118,74 @@ function plain(v: AnyValue): unknown {
   return null;
 }
 
-export function toJaegerTag(key: string, v: AnyValue): JaegerTag {
-  if ('stringValue' in v) return { key, type: 'string', value: v.stringValue };
-  if ('boolValue' in v) return { key, type: 'bool', value: v.boolValue };
+/** A tag's Jaeger type and value, written into `out` (reused by the lines writer: no object per tag). */
+function tagParts<T extends { type: JaegerTagType; value: string | number | boolean }>(v: AnyValue, out: T): T {
+  if ('stringValue' in v) return (out.type = 'string'), (out.value = v.stringValue), out;
+  if ('boolValue' in v) return (out.type = 'bool'), (out.value = v.boolValue), out;
   if ('intValue' in v) {
     // Past 2^53 a JSON number would be rounded by every JS client: send the exact digits instead.
     const n = intOrString(String(v.intValue));
-    return typeof n === 'number' ? { key, type: 'int64', value: n } : { key, type: 'string', value: n };
+    return (out.type = typeof n === 'number' ? 'int64' : 'string'), (out.value = n), out;
   }
   if ('doubleValue' in v) {
     // JSON has no NaN or Infinity.
     const d = v.doubleValue;
-    return Number.isFinite(d) ? { key, type: 'float64', value: d } : { key, type: 'string', value: String(d) };
+    return Number.isFinite(d) ? ((out.type = 'float64'), (out.value = d)) : ((out.type = 'string'), (out.value = String(d))), out;
   }
-  if ('bytesValue' in v) return { key, type: 'binary', value: v.bytesValue };
-  if ('arrayValue' in v || 'kvlistValue' in v) return { key, type: 'string', value: JSON.stringify(plain(v)) };
-  return { key, type: 'string', value: '' };
+  if ('bytesValue' in v) return (out.type = 'binary'), (out.value = v.bytesValue), out;
+  if ('arrayValue' in v || 'kvlistValue' in v) return (out.type = 'string'), (out.value = JSON.stringify(plain(v))), out;
+  return (out.type = 'string'), (out.value = ''), out;
+}
+
+export function toJaegerTag(key: string, v: AnyValue): JaegerTag {
+  return tagParts(v, { key, type: 'string', value: '' } as JaegerTag);
+}
+
+/** Receives tags one by one, so the lines writer can write them without making tag objects. */
+type TagSink = (key: string, type: JaegerTagType, value: string | number | boolean) => void;
+
+const scratch: { type: JaegerTagType; value: string | number | boolean } = { type: 'string', value: '' };
+function attributeTags(attrs: readonly KeyValue[], add: TagSink): void {
+  for (const a of attrs) {
+    tagParts(a.value, scratch);
+    add(a.key, scratch.type, scratch.value);
+  }
 }
 
 const tagsOf = (attrs: readonly KeyValue[]): JaegerTag[] => attrs.map((a) => toJaegerTag(a.key, a.value));
 
-function spanTags(s: AssembledSpan): JaegerTag[] {
-  const tags = tagsOf(s.attributes);
+/** The span's tags in Jaeger's order: attributes, then the OTLP fields the translator maps to tags. */
+function spanTagsInto(s: AssembledSpan, add: TagSink): void {
+  attributeTags(s.attributes, add);
   const kind = KIND_NAMES[s.kind];
-  if (kind !== undefined) tags.push({ key: 'span.kind', type: 'string', value: kind });
+  if (kind !== undefined) add('span.kind', 'string', kind);
   if (s.status.code === StatusCode.ERROR) {
-    tags.push({ key: 'error', type: 'bool', value: true });
-    tags.push({ key: 'otel.status_code', type: 'string', value: 'ERROR' });
-    if (s.status.message) tags.push({ key: 'otel.status_description', type: 'string', value: s.status.message });
+    add('error', 'bool', true);
+    add('otel.status_code', 'string', 'ERROR');
+    if (s.status.message) add('otel.status_description', 'string', s.status.message);
   } else if (s.status.code === StatusCode.OK) {
-    tags.push({ key: 'otel.status_code', type: 'string', value: 'OK' });
+    add('otel.status_code', 'string', 'OK');
   }
   if (s.scope) {
-    tags.push({ key: 'otel.scope.name', type: 'string', value: s.scope.name });
-    if (s.scope.version) tags.push({ key: 'otel.scope.version', type: 'string', value: s.scope.version });
+    add('otel.scope.name', 'string', s.scope.name);
+    if (s.scope.version) add('otel.scope.version', 'string', s.scope.version);
   }
-  if (s.traceState) tags.push({ key: 'w3c.tracestate', type: 'string', value: s.traceState });
-  if (s.droppedAttributesCount) tags.push({ key: 'otel.dropped_attributes_count', type: 'int64', value: s.droppedAttributesCount });
-  if (s.droppedEventsCount) tags.push({ key: 'otel.dropped_events_count', type: 'int64', value: s.droppedEventsCount });
-  if (s.droppedLinksCount) tags.push({ key: 'otel.dropped_links_count', type: 'int64', value: s.droppedLinksCount });
+  if (s.traceState) add('w3c.tracestate', 'string', s.traceState);
+  if (s.droppedAttributesCount) add('otel.dropped_attributes_count', 'int64', s.droppedAttributesCount);
+  if (s.droppedEventsCount) add('otel.dropped_events_count', 'int64', s.droppedEventsCount);
+  if (s.droppedLinksCount) add('otel.dropped_links_count', 'int64', s.droppedLinksCount);
+}
+
+/** An event's log fields: its name as `event`, its attributes, its dropped count. */
+function eventFieldsInto(e: SpanEvent, add: TagSink): void {
+  add('event', 'string', e.name);
+  attributeTags(e.attributes, add);
+  if (e.droppedAttributesCount) add('otel.dropped_attributes_count', 'int64', e.droppedAttributesCount);
+}
+
+function collect(fill: (add: TagSink) => void): JaegerTag[] {
+  const tags: JaegerTag[] = [];
+  fill((key, type, value) => tags.push({ key, type, value }));
   return tags;
 }
 
@@ -192,22 +221,26 @@ function annotations(s: AssembledSpan, originalStartUs: number): JaegerEdgeAnnot
 /** Processes: one per distinct resource (service + attributes), numbered in order of first use. */
 class Processes {
   readonly map: Record<string, JaegerProcess> = {};
-  private readonly byKey = new Map<string, string>();
-  private readonly byObject = new Map<Resource, { service: string; id: string }>();
+  private readonly byKey = new Map<string, number>();
+  private readonly byObject = new Map<Resource, { service: string; n: number }>();
   id(service: string, resource: Resource): string {
+    return `p${this.number(service, resource)}`;
+  }
+  /** the N of the process id `pN` */
+  number(service: string, resource: Resource): number {
     const known = this.byObject.get(resource);
-    if (known !== undefined && known.service === service) return known.id;
+    if (known !== undefined && known.service === service) return known.n;
     // service.name is the process's serviceName; Jaeger does not repeat it as a tag.
     const attrs = resource.attributes.filter((a) => a.key !== 'service.name');
     const key = JSON.stringify([service, attrs]);
-    let id = this.byKey.get(key);
-    if (id === undefined) {
-      id = `p${this.byKey.size + 1}`;
-      this.byKey.set(key, id);
-      this.map[id] = { serviceName: service, tags: tagsOf(attrs) };
+    let n = this.byKey.get(key);
+    if (n === undefined) {
+      n = this.byKey.size + 1;
+      this.byKey.set(key, n);
+      this.map[`p${n}`] = { serviceName: service, tags: tagsOf(attrs) };
     }
-    this.byObject.set(resource, { service, id });
-    return id;
+    this.byObject.set(resource, { service, n });
+    return n;
   }
 }
 
@@ -224,12 +257,8 @@ export function toJaegerSpan(s: AssembledSpan, processID: string): JaegerSpan {
     flags: s.flags !== undefined ? s.flags & 0xff : 1,
     startTime: toMicros(start + skew),
     duration: toMicros(end > start ? end - start : 0n),
-    tags: spanTags(s),
-    logs: s.events.map((e) => {
-      const fields: JaegerTag[] = [{ key: 'event', type: 'string', value: e.name }, ...tagsOf(e.attributes)];
-      if (e.droppedAttributesCount) fields.push({ key: 'otel.dropped_attributes_count', type: 'int64', value: e.droppedAttributesCount });
-      return { timestamp: toMicros(BigInt(e.timeUnixNano) + skew), fields };
-    }),
+    tags: collect((add) => spanTagsInto(s, add)),
+    logs: s.events.map((e) => ({ timestamp: toMicros(BigInt(e.timeUnixNano) + skew), fields: collect((add) => eventFieldsInto(e, add)) })),
     processID,
     warnings: s.ann?.warnings && s.ann.warnings.length > 0 ? s.ann.warnings : null,
   };
@@ -249,13 +278,13 @@ export const MISSING_SPAN_SERVICE = '(missing span)';
 class Placeholders {
   private readonly missing = new Map<string, { start: number; end: number; children: number }>();
 
-  see(s: AssembledSpan, span: JaegerSpan): void {
+  see(s: AssembledSpan, startTime: number, duration: number): void {
     if (!s.ann?.orphan || !s.parentSpanId) return;
-    const end = span.startTime + span.duration;
+    const end = startTime + duration;
     const m = this.missing.get(s.parentSpanId);
-    if (!m) this.missing.set(s.parentSpanId, { start: span.startTime, end, children: 1 });
+    if (!m) this.missing.set(s.parentSpanId, { start: startTime, end, children: 1 });
     else {
-      m.start = Math.min(m.start, span.startTime);
+      m.start = Math.min(m.start, startTime);
       m.end = Math.max(m.end, end);
       m.children++;
     }
@@ -288,7 +317,7 @@ export function toJaegerTrace(trace: AssembledTrace, opts?: { partial?: boolean 
   const placeholders = new Placeholders();
   const spans = trace.spans.map((s) => {
     const span = toJaegerSpan(s, processes.id(s.service, s.resource));
-    placeholders.see(s, span);
+    placeholders.see(s, span.startTime, span.duration);
     return span;
   });
   spans.push(...placeholders.spans(trace.traceId, processes));
@@ -329,7 +358,7 @@ export async function* jaegerTraceJson(
     yield write(
       chunk.map((s) => {
         const span = toJaegerSpan(s, processes.id(s.service, s.resource));
-        placeholders.see(s, span);
+        placeholders.see(s, span.startTime, span.duration);
         return span;
       }),
     );
@@ -340,12 +369,166 @@ export async function* jaegerTraceJson(
   yield `],"processes":${JSON.stringify(processes.map)},"warnings":${JSON.stringify(warnings)},"partial":${opts?.partial ?? false},"version":${head.version},"sampling":${JSON.stringify(samplingOf(head.summary))}}`;
 }
 
+// Tag values and operation names that repeat are sent once and then referred to by number. A key
+// whose values keep changing (ids, URLs) stops being added after this many; the tables are held
+// for the whole response by the Worker (128 MB) and by the page, so their text is bounded too.
+const MAX_VALUES_PER_KEY = 256;
+const MAX_NAMES = 4096;
+const MAX_INTERNED_VALUE_CHARS = 2048;
+const MAX_INTERNED_CHARS = 4_000_000;
+
+/**
+ * Writes spans in the compact shape of the lines format (read back by web/src/lib/trace-lines.ts):
+ *
+ *   line  = [head, span, span, …]
+ *   head  = {b: base µs, k?: [key, type, …] new keys, t?: [key#, value, …] new tags, n?: [name, …] new names}
+ *   span  = [spanID, name or name#, start − b, duration, process N, parent spanID or 0, tags, extra?]
+ *   tags  = flat: tag# (≥ 0) for a tag of the table, or −(key# + 1) followed by the value
+ *   extra = {t?: traceID when not the trace's, f?: flags when not 1, r?: links as spanID or
+ *            [spanID, traceID], l?: [[timestamp − b, tags], …], w?: warnings, e?: edgetrace}
+ *
+ * Tables are numbered in order of first use across the whole response. This drops what the JSON
+ * repeats per span (trace ids, `"type":"string"`, field names, scope tags, known values): a
+ * third of the bytes, which the page spends most of its load time receiving and parsing.
+ */
+class CompactWriter {
+  private readonly keyIds: Record<JaegerTagType, Map<string, number>> = {
+    string: new Map(),
+    bool: new Map(),
+    int64: new Map(),
+    float64: new Map(),
+    binary: new Map(),
+  };
+  /** by key#: tag# of each interned value, and whether the key takes no more */
+  private readonly values: Map<string | number | boolean, number>[] = [];
+  private readonly closed: boolean[] = [];
+  private tagCount = 0;
+  private readonly names = new Map<string, number>();
+  private chars = 0;
+  private line: unknown[] = [];
+  private base = 0;
+  private newKeys: (string | number)[] = [];
+  private newTags: (string | number | boolean)[] = [];
+  private newNames: string[] = [];
+  private flat: unknown[] = [];
+  private readonly sink: TagSink = (key, type, value) => this.tag(key, type, value);
+
+  constructor(private readonly traceId: string) {}
+
+  private fits(value: string | number | boolean): boolean {
+    const n = typeof value === 'string' ? value.length : 8;
+    if (n > MAX_INTERNED_VALUE_CHARS || this.chars + n > MAX_INTERNED_CHARS) return false;
+    this.chars += n;
+    return true;
+  }
+
+  private tag(key: string, type: JaegerTagType, value: string | number | boolean): void {
+    const ids = this.keyIds[type];
+    let k = ids.get(key);
+    if (k === undefined) {
+      k = this.values.length;
+      ids.set(key, k);
+      this.values.push(new Map());
+      this.closed.push(false);
+      this.newKeys.push(key, type);
+    }
+    const known = this.values[k]!;
+    let t = known.get(value);
+    if (t === undefined && !this.closed[k]) {
+      if (known.size >= MAX_VALUES_PER_KEY) this.closed[k] = true;
+      else if (this.fits(value)) {
+        t = this.tagCount++;
+        known.set(value, t);
+        this.newTags.push(k, value);
+      }
+    }
+    if (t !== undefined) this.flat.push(t);
+    else this.flat.push(-k - 1, value);
+  }
+
+  private tags(fill: (add: TagSink) => void): unknown[] {
+    this.flat = [];
+    fill(this.sink);
+    return this.flat;
+  }
+
+  private name(op: string): number | string {
+    let n = this.names.get(op);
+    if (n === undefined) {
+      if (this.names.size >= MAX_NAMES || !this.fits(op)) return op;
+      n = this.names.size;
+      this.names.set(op, n);
+      this.newNames.push(op);
+    }
+    return n;
+  }
+
+  begin(base: number): void {
+    this.base = base;
+    this.line = [null];
+    this.newKeys = [];
+    this.newTags = [];
+    this.newNames = [];
+  }
+
+  /** Writes the span; gives its start and duration in µs (for the placeholders). */
+  span(s: AssembledSpan, process: number, out: { startTime: number; duration: number }): void {
+    const start = BigInt(s.startTimeUnixNano);
+    const skew = s.ann?.skewNanos !== undefined ? BigInt(s.ann.skewNanos) : 0n;
+    const end = BigInt(s.endTimeUnixNano);
+    const startTime = toMicros(start + skew);
+    const duration = toMicros(end > start ? end - start : 0n);
+    const base = this.base;
+    const row: unknown[] = [s.spanId, this.name(s.name), startTime - base, duration, process, s.parentSpanId ?? 0, this.tags((add) => spanTagsInto(s, add))];
+    let extra: Record<string, unknown> | undefined;
+    if (s.traceId !== this.traceId) (extra ??= {}).t = s.traceId;
+    const flags = s.flags !== undefined ? s.flags & 0xff : 1;
+    if (flags !== 1) (extra ??= {}).f = flags;
+    if (s.links.length > 0) (extra ??= {}).r = s.links.map((l) => (l.traceId === this.traceId ? l.spanId : [l.spanId, l.traceId]));
+    if (s.events.length > 0) {
+      (extra ??= {}).l = s.events.map((e) => [toMicros(BigInt(e.timeUnixNano) + skew) - base, this.tags((add) => eventFieldsInto(e, add))]);
+    }
+    if (s.ann?.warnings && s.ann.warnings.length > 0) (extra ??= {}).w = s.ann.warnings;
+    const edge = annotations(s, toMicros(start));
+    if (edge) (extra ??= {}).e = edge;
+    if (extra) row.push(extra);
+    this.line.push(row);
+    out.startTime = startTime;
+    out.duration = duration;
+  }
+
+  /** Writes a placeholder span: a root with no logs, its own trace's, flags 1. */
+  placeholder(p: JaegerSpan, process: number): void {
+    const tags = this.tags((add) => {
+      for (const t of p.tags) add(t.key, t.type, t.value);
+    });
+    const extra: Record<string, unknown> = {};
+    if (p.warnings) extra.w = p.warnings;
+    if (p.edgetrace) extra.e = p.edgetrace;
+    this.line.push([p.spanID, this.name(p.operationName), p.startTime - this.base, p.duration, process, 0, tags, extra]);
+  }
+
+  end(): string {
+    const head: Record<string, unknown> = { b: this.base };
+    if (this.newKeys.length > 0) head.k = this.newKeys;
+    if (this.newTags.length > 0) head.t = this.newTags;
+    if (this.newNames.length > 0) head.n = this.newNames;
+    this.line[0] = head;
+    const text = `${JSON.stringify(this.line)}\n`;
+    this.line = [];
+    return text;
+  }
+}
+
+const baseOf = (s: AssembledSpan): number => toMicros(BigInt(s.startTimeUnixNano));
+
 /**
  * The same trace as newline-delimited JSON, for the site: a head line `{traceID, partial, version,
- * sampling}`, then one line per chunk of spans (a JSON array of Jaeger spans, placeholders last),
- * then a tail line `{processes, warnings}`. The site parses each line as it arrives, so a 100,000-
- * span trace (some 90 MB of JSON) is parsed while it downloads rather than after; JSON text never
- * holds a raw newline, so each line is one whole value.
+ * sampling}`, then one line per chunk of spans in the compact shape `CompactWriter` describes
+ * (placeholders last, on a line of their own), then a tail line `{processes, warnings}`. The site
+ * parses each line as it arrives, so a 100,000-span trace is parsed while it downloads rather than
+ * after; JSON text never holds a raw newline, so each line is one whole value. Only the site reads
+ * this format (Jaeger clients read the plain JSON), so it is free to differ from Jaeger's shape.
  */
 export async function* jaegerTraceLines(
   head: TraceHead,
@@ -354,17 +537,24 @@ export async function* jaegerTraceLines(
 ): AsyncGenerator<string> {
   const processes = new Processes();
   const placeholders = new Placeholders();
+  const writer = new CompactWriter(head.traceId);
+  const times = { startTime: 0, duration: 0 };
   yield `${JSON.stringify({ traceID: head.traceId, partial: opts?.partial ?? false, version: head.version, sampling: samplingOf(head.summary) })}\n`;
   for await (const chunk of chunks) {
     if (chunk.length === 0) continue;
-    const spans = chunk.map((s) => {
-      const span = toJaegerSpan(s, processes.id(s.service, s.resource));
-      placeholders.see(s, span);
-      return span;
-    });
-    yield `${JSON.stringify(spans)}\n`;
+    writer.begin(baseOf(chunk[0]!));
+    for (const s of chunk) {
+      writer.span(s, processes.number(s.service, s.resource), times);
+      placeholders.see(s, times.startTime, times.duration);
+    }
+    yield writer.end();
   }
   const extra = placeholders.spans(head.traceId, processes);
-  if (extra.length > 0) yield `${JSON.stringify(extra)}\n`;
+  if (extra.length > 0) {
+    writer.begin(extra[0]!.startTime);
+    const process = processes.number(MISSING_SPAN_SERVICE, NO_RESOURCE);
+    for (const p of extra) writer.placeholder(p, process);
+    yield writer.end();
+  }
   yield `${JSON.stringify({ processes: processes.map, warnings: head.warnings.length > 0 ? head.warnings : null })}\n`;
 }
