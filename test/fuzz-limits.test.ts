@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultIngestLimits } from '../worker/ingest/limits';
 import { MAX_GROUP_DEPTH } from '../worker/ingest/protobuf-reader';
 import { defaultBodyLimits, defaultJsonLimits } from '../worker/ingest/read-body';
+import { concat, field, fixed64 } from '../worker/ingest/test-protobuf';
 import { BASE } from './helpers/api';
 import { randomHex } from './helpers/spans';
 
@@ -53,28 +54,6 @@ async function gzip(text: string): Promise<Uint8Array> {
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
-/** Protobuf framing for hand-made bodies: a length-delimited field and a fixed64 field. */
-function concat(...parts: (Uint8Array | number[])[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-function field(num: number, payload: Uint8Array | number[]): Uint8Array {
-  const head = [(num << 3) | 2];
-  for (let n = payload.length; ; n = Math.floor(n / 128)) {
-    if (n < 0x80) {
-      head.push(n);
-      break;
-    }
-    head.push((n % 128) | 0x80);
-  }
-  return concat(head, payload);
-}
-const fixed64 = (num: number, v: bigint) => concat([(num << 3) | 1], new Uint8Array(new BigUint64Array([v]).buffer));
 
 /** A valid span message with `attributes` empty-valued attributes. */
 function rawSpan(attributes: number): Uint8Array {

@@ -13,6 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { BASE } from './helpers/api';
 import { recordProfileRequest, toJson, toProtobuf } from './helpers/otel';
 import { randomHex } from './helpers/spans';
+import { concat, field, fieldOf } from '../worker/ingest/test-protobuf';
 
 const SEED = 20261125;
 const settings = (numRuns: number) => ({ seed: SEED, numRuns, endOnFailure: true });
@@ -70,50 +71,6 @@ function mutateBytes(base: Uint8Array, mutations: readonly ByteMutation[]): Uint
   return b;
 }
 
-function concat(...parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
-/** A length-delimited protobuf field `num` around `payload`. */
-function frame(num: number, payload: Uint8Array): Uint8Array {
-  const head = [(num << 3) | 2];
-  let n = payload.length;
-  for (; n >= 0x80; n = Math.floor(n / 128)) head.push((n % 128) | 0x80);
-  head.push(n);
-  return concat(Uint8Array.from(head), payload);
-}
-
-/** The payload of the first length-delimited field `num` of a protobuf message. */
-function fieldOf(msg: Uint8Array, num: number): Uint8Array {
-  let i = 0;
-  const varint = () => {
-    let v = 0;
-    for (let shift = 0; ; shift += 7) {
-      const b = msg[i++]!;
-      v += (b & 0x7f) * 2 ** shift;
-      if (b < 0x80) return v;
-    }
-  };
-  while (i < msg.length) {
-    const tag = varint();
-    const wire = tag & 7;
-    if (wire === 0) varint();
-    else if (wire === 1) i += 8;
-    else if (wire === 5) i += 4;
-    else {
-      const len = varint();
-      if (tag >>> 3 === num) return msg.subarray(i, i + len);
-      i += len;
-    }
-  }
-  throw new Error(`no field ${num}`);
-}
 
 /** Every path (as key lists) into a JSON value. */
 function pathsOf(value: unknown, prefix: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
@@ -346,7 +303,7 @@ describe('valid spans beside broken ones', () => {
         // The victim travels as a resourceSpans of its own, framed anew around its mutated bytes:
         // the mutation stays inside that one span message, as a broken span from a client would.
         const victimBytes = fieldOf(fieldOf(fieldOf(toProtobuf([victim]), 1), 2), 2);
-        const broken = frame(1, frame(2, frame(2, mutateBytes(victimBytes, mutations))));
+        const broken = field(1, field(2, field(2, mutateBytes(victimBytes, mutations))));
         const body = victimFirst ? concat(broken, toProtobuf(good)) : concat(toProtobuf(good), broken);
         const res = await post('/v1/traces', body, 'application/x-protobuf');
         const answer = new Uint8Array(await res.arrayBuffer());
