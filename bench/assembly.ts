@@ -14,6 +14,7 @@ import { annotateSpans, assemble, planAssembly } from '../durable/assemble';
 import { decodeTrace, encodeTrace, encodeTraceStream, openTrace } from '../durable/trace-codec';
 import { jaegerTraceJson, toJaegerTrace } from '../worker/query/jaeger-encode';
 import type { AssembledTrace, KeyValue, Span, SpanId, TraceId, UnixNanos } from '../worker/span/model';
+import { seededRandom as rng } from '../worker/seeded-random';
 
 const BASE = 1_767_225_600_000_000_000n; // 2026-01-01T00:00:00Z in ns
 const TRACE = 'f00dfeed'.repeat(4) as TraceId;
@@ -21,18 +22,6 @@ const SERVICES = ['gateway', 'auth', 'cart', 'catalog', 'pricing', 'inventory', 
 /** clock offset in ns per host (two drifting hosts) */
 const DRIFT: Record<string, number> = { 'pricing-1': 80e6, 'inventory-0': -30e6 };
 const BATCH = 200;
-
-/** Deterministic PRNG (mulberry32), so every run builds the same trace. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const s = (v: string) => ({ stringValue: v });
 const hex = (n: number, w: number) => n.toString(16).padStart(w, '0');

@@ -5,6 +5,7 @@
  * scripts/gen-index.ts, which writes them, and bench/search.ts, which searches for them.
  */
 import type { AnyValue, KeyValue, Span, SpanId, TraceId, TraceSummary, UnixNanos } from '../worker/span/model';
+import { seededRandom as rng } from '../worker/seeded-random';
 
 export const SERVICES = [
   'frontend', 'gateway', 'auth', 'cart', 'checkout', 'payment', 'catalog', 'search', 'recommend', 'inventory',
@@ -17,18 +18,6 @@ export const OPERATION = (service: string, op: number) => `${op % 3 === 0 ? 'POS
 export const STATUS_CODES = [200, 404, 500, 503] as const;
 export const DB_SYSTEMS = ['postgresql', 'redis', 'mysql'];
 export const WEEK_US = 7 * 86_400_000_000;
-
-/** Deterministic PRNG (mulberry32): the same seed makes the same traces. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A service index skewed towards the first ones (the popular services of a real system). */
 const skewed = (r: () => number) => Math.min(SERVICES.length - 1, Math.floor(SERVICES.length * r() * r()));

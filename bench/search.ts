@@ -21,7 +21,8 @@ import { searchIndex, type SearchDb } from '../worker/query/search';
 import { openLocalIndexDb } from '../worker/query/search-local-db';
 import { DEFAULT_INDEXED_TAG_KEYS } from '../worker/query/search-config';
 import { parseSearchQuery } from '../worker/query/search-query';
-import { DB_SYSTEMS, OPERATION, OPS_PER_SERVICE, ROUTE, rng, SERVICES, WEEK_US } from './search-data';
+import { seededRandom as rng } from '../worker/seeded-random';
+import { DB_SYSTEMS, OPERATION, OPS_PER_SERVICE, ROUTE, SERVICES, WEEK_US } from './search-data';
 
 const args = process.argv.slice(2);
 const opt = (name: string, fallback: string) => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { takeTokens, type BucketState } from '../durable/rate-limiter-bucket';
 import { LeaseCache, maxLeaseSize, type LeaseLimit } from './rate-limit-lease';
+import { seededRandom as seeded } from './seeded-random';
 
 describe('maxLeaseSize', () => {
   it('is 10 ms worth of the rate, between 1 and 100 tokens', () => {
@@ -96,18 +97,6 @@ describe('LeaseCache', () => {
     expect(c.decide('c', limit, 0).kind).toBe('deny');
   });
 });
-
-/** A seeded PRNG (mulberry32), so the simulations below give the same figures every run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /**
  * Isolates (one LeaseCache each) sending Poisson traffic at the given rates for one key, against
