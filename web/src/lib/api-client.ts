@@ -47,6 +47,18 @@ async function getJson<T>(f: Fetch, url: string, validate: (b: unknown) => Resul
   } catch (e) {
     return fail(url, `request failed: ${(e as Error).message}`);
   }
+  if (!okStatuses.includes(res.status)) return errorOf(res, url, validate);
+  let body: unknown;
+  try {
+    body = await res.json();
+  } catch {
+    return fail(url, `HTTP ${res.status}: the body is not JSON`);
+  }
+  return validate(body);
+}
+
+/** A failed read as a Problem: the status, and the envelope's message when it has one. */
+async function errorOf<T>(res: Response, url: string, validate: (b: unknown) => Result<unknown>): Promise<Result<T>> {
   let body: unknown;
   try {
     body = await res.json();
@@ -54,13 +66,9 @@ async function getJson<T>(f: Fetch, url: string, validate: (b: unknown) => Resul
     return fail(url, `HTTP ${res.status}: the body is not JSON`);
   }
   const r = validate(body);
-  if (!okStatuses.includes(res.status) && r.ok) return fail(url, `HTTP ${res.status}`);
-  if (!r.ok && !okStatuses.includes(res.status)) {
-    // the envelope's message may start with the status already ("401 read access required")
-    const message = r.error.path === 'errors' ? r.error.message.replace(new RegExp(`^${res.status} `), '') : '';
-    return fail(url, `HTTP ${res.status}${message ? `: ${message}` : ''}`);
-  }
-  return r;
+  // the envelope's message may start with the status already ("401 read access required")
+  const message = !r.ok && r.error.path === 'errors' ? r.error.message.replace(new RegExp(`^${res.status} `), '') : '';
+  return fail(url, `HTTP ${res.status}${message ? `: ${message}` : ''}`);
 }
 
 /**
@@ -76,7 +84,7 @@ export async function fetchTrace(id: string, f: Fetch = fetch): Promise<Result<J
     return fail(url, `request failed: ${(e as Error).message}`);
   }
   // errors (404, 401, 400) come as the JSON envelope
-  if (res.status !== 200 || !res.body) return errorOf(res, url);
+  if (res.status !== 200 || !res.body) return errorOf(res, url, validateTraceResponse);
   let trace: Record<string, unknown>;
   try {
     trace = await readTraceLines(res.body);
@@ -87,18 +95,6 @@ export async function fetchTrace(id: string, f: Fetch = fetch): Promise<Result<J
   const r = validateTraceResponse({ data: [trace] });
   mark('validated');
   return r;
-}
-
-async function errorOf<T>(res: Response, url: string): Promise<Result<T>> {
-  let body: unknown;
-  try {
-    body = await res.json();
-  } catch {
-    return fail(url, `HTTP ${res.status}: the body is not JSON`);
-  }
-  const r = validateTraceResponse(body);
-  const message = !r.ok && r.error.path === 'errors' ? r.error.message.replace(new RegExp(`^${res.status} `), '') : '';
-  return fail(url, `HTTP ${res.status}${message ? `: ${message}` : ''}`);
 }
 
 /** The OTLP/JSON body, passed through as text for download. */
