@@ -16,6 +16,7 @@ import { flushStatements } from '../worker/services/metrics-store';
 import type { MinuteDelta } from '../worker/services/red-aggregate';
 import { nextFlushAt, planFlush, type FlushIntent } from '../worker/services/shard-flush';
 import { ShardPending, type StoredRow } from '../worker/services/shard-pending';
+import { RecentIds } from '../worker/services/recent-ids';
 import { shardOf } from '../worker/services/shard';
 
 /** What an edge sends: its window's deltas for this shard, one per minute. */
@@ -67,23 +68,12 @@ export class ServiceMetrics extends DurableObject<Env> {
   private readonly pendingRows: ShardPending;
   private alarmSet = false;
   /**
-   * Window ids taken lately, with when. In memory only: a row per window would cost a write per
-   * edge request. An object that restarted between an edge's two tries has forgotten the first; it
-   * counts the window again only if the first try was written before the restart, and a restart
-   * mid-request usually means it was not.
+   * Window ids taken lately. In memory only: a row per window would cost a write per edge request.
+   * An object that restarted between an edge's two tries has forgotten the first; it counts the
+   * window again only if the first try was written before the restart, and a restart mid-request
+   * usually means it was not.
    */
-  private readonly seenWindows = new Map<string, number>();
-
-  private rememberWindow(id: string): void {
-    const now = Date.now();
-    this.seenWindows.set(id, now);
-    if (this.seenWindows.size <= MAX_WINDOW_IDS && this.seenWindows.size % 256 !== 0) return;
-    // ids are in insertion order: drop the expired, then the oldest past the cap
-    for (const [k, at] of this.seenWindows) {
-      if (now - at <= WINDOW_ID_TTL_MS && this.seenWindows.size <= MAX_WINDOW_IDS) break;
-      this.seenWindows.delete(k);
-    }
-  }
+  private readonly seenWindows = new RecentIds(WINDOW_ID_TTL_MS, MAX_WINDOW_IDS);
   private waiters: (() => void)[] = [];
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -120,8 +110,8 @@ export class ServiceMetrics extends DurableObject<Env> {
     if (batch.windowId !== undefined) {
       // A retry of a window this object already took (its answer was lost on the way back): the
       // deltas are in; answer once they are written, as the first try would have.
-      if (this.seenWindows.has(batch.windowId)) return this.durable();
-      this.rememberWindow(batch.windowId);
+      if (this.seenWindows.has(batch.windowId, Date.now())) return this.durable();
+      this.seenWindows.remember(batch.windowId, Date.now());
     }
     if (this.meta<number>('shard') !== batch.shard) this.setMeta('shard', batch.shard);
     this.pendingRows.add(batch.deltas);
