@@ -13,7 +13,7 @@ import { drizzle } from 'drizzle-orm/d1';
 import { readConfig, samplingConfig, tailPolicies } from '../worker/config';
 import { TraceIndexAccumulator } from '../worker/db/trace-index';
 import { DependencyRecorder } from '../worker/services/dependency-store';
-import type { AssembledSpan, AssembledTrace, Span, TraceId } from '../worker/span/model';
+import type { AssembledSpan, AssembledTrace, Span, TraceId, TraceSummary } from '../worker/span/model';
 import { searchConfig } from '../worker/query/search-config';
 import { alarmAction, alarmAfterBatch, alarmAfterFlush, retryDelayMs, type AlarmFacts, type AssemblerTimings } from './assembler-state';
 import { batchRows } from './batch-rows';
@@ -250,8 +250,8 @@ export class TraceAssembler extends DurableObject<Env> {
     this.ops.r2Gets++;
     const object = await this.env.TRACES.get(traceKey(traceId));
     const previous = object ? new Uint8Array(await object.arrayBuffer()) : null;
-    const previousVersion = previous ? (await openTrace(previous)).head.version : 0;
-    const version = Math.max(meta.version ?? 0, previousVersion) + 1;
+    const previousHead = previous ? (await openTrace(previous)).head : null;
+    const version = Math.max(meta.version ?? 0, previousHead?.version ?? 0) + 1;
 
     // Pass 1 finds the tree, skew, network time and summary from span skeletons; pass 2 streams the
     // spans again with their annotations into the compressed object. A 100,000-span trace never
@@ -265,7 +265,7 @@ export class TraceAssembler extends DurableObject<Env> {
     if (!decision.keep && !previous) return this.drop(decision, maxBatchId);
     // A trace already written stays kept: when the decision now is drop (a late span with
     // sampling.priority 0), the rate of the write that kept it stands, and so do the index's counts.
-    const kept = decision.keep ? { rate: decision.rate, reason: decision.reason } : (meta.kept ?? (previous ? await keptOf(previous) : undefined));
+    const kept = decision.keep ? { rate: decision.rate, reason: decision.reason } : (meta.kept ?? (previousHead ? keptOf(previousHead.summary) : undefined));
     if (kept) {
       plan.head.summary.sampleRate = kept.rate;
       plan.head.summary.adjustedCount = 1 / kept.rate;
@@ -353,8 +353,7 @@ export class TraceAssembler extends DurableObject<Env> {
   }
 }
 
-/** The sampling decision an earlier write recorded in its R2 object. */
-async function keptOf(previous: Uint8Array): Promise<{ rate: number; reason: string } | undefined> {
-  const { summary } = (await openTrace(previous)).head;
+/** The sampling decision an earlier write recorded in its R2 object's summary. */
+function keptOf(summary: TraceSummary): { rate: number; reason: string } | undefined {
   return summary.sampleRate > 0 ? { rate: summary.sampleRate, reason: summary.samplingReason ?? 'head' } : undefined;
 }
