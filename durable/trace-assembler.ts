@@ -168,6 +168,11 @@ export class TraceAssembler extends DurableObject<Env> {
     return row.t;
   }
 
+  /** The id of the newest stored batch (null when none). */
+  private newestBatchId(): number | null {
+    return this.sql.exec<{ m: number | null }>('SELECT MAX(id) AS m FROM batches').one().m;
+  }
+
   private alarmFacts(now: number): AlarmFacts {
     const last = this.sql.exec<{ t: number | null }>('SELECT MAX(received_at) AS t FROM batches').one();
     return { now, firstPendingAt: this.firstPendingAt(), lastReceivedAt: last.t, lastFlushAt: this.loadMeta().lastFlushAt ?? null };
@@ -245,7 +250,7 @@ export class TraceAssembler extends DurableObject<Env> {
   private async flush(): Promise<void> {
     const meta = this.loadMeta();
     const traceId = meta.traceId as TraceId;
-    const maxBatchId = this.sql.exec<{ m: number | null }>('SELECT MAX(id) AS m FROM batches').one().m ?? 0;
+    const maxBatchId = this.newestBatchId() ?? 0;
     const started = Date.now();
     this.ops.r2Gets++;
     const object = await this.env.TRACES.get(traceKey(traceId));
@@ -302,7 +307,7 @@ export class TraceAssembler extends DurableObject<Env> {
     const traceId = this.loadMeta().traceId;
     // Spans that arrived while the decision was made may change it (an error, a priority): decide
     // again with them rather than delete what was acknowledged unseen.
-    const newest = this.sql.exec<{ m: number | null }>('SELECT MAX(id) AS m FROM batches').one().m ?? 0;
+    const newest = this.newestBatchId() ?? 0;
     if (newest > maxBatchId) {
       await this.setAlarm(alarmAfterFlush(this.alarmFacts(Date.now()), this.timings()));
       return;
@@ -336,7 +341,7 @@ export class TraceAssembler extends DurableObject<Env> {
     if (!this.tablesExist) return null;
     const meta = this.loadMeta();
     if (meta.traceId === undefined || meta.dropped !== undefined) return null;
-    const maxBatchId = this.sql.exec<{ m: number | null }>('SELECT MAX(id) AS m FROM batches').one().m;
+    const maxBatchId = this.newestBatchId();
     if (maxBatchId === null) return null;
     const traceId = meta.traceId as TraceId;
     const source = () => this.spanSource(null, maxBatchId, null);
